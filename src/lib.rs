@@ -1,14 +1,23 @@
-pub fn add(left: u64, right: u64) -> u64 {
-    left + right
-}
+//! mltk-lint: read, decode and lint Splunk MLTK model artifacts (`__mlspl_*.mlmodel`).
+//!
+//! The library never prints; [`cli::run`] writes to the streams it is given.
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+#![warn(clippy::print_stdout, clippy::print_stderr)]
 
-    #[test]
-    fn it_works() {
-        let result = add(2, 2);
-        assert_eq!(result, 4);
-    }
-}
+pub mod artifact;
+pub mod catalog;
+pub mod cli;
+pub mod codec;
+pub mod diagnostic;
+pub mod docs;
+pub mod inputs;
+pub mod json;
+pub mod linter;
+pub mod options;
+pub mod report;
+pub mod rules;
+pub mod settings;
+
+pub use diagnostic::{Diagnostic, Severity};
+pub use linter::{FileReport, lint_bytes};
+pub use settings::Settings;

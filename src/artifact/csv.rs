@@ -1,0 +1,425 @@
+//! CSV framing exactly as MLTK reads it.
+//!
+//! MLTK opens the file in text mode (Python's universal newlines: `\r\n`, `\r` and `\n` all end
+//! a line) and hands it to `csv.DictReader` with the default "excel" dialect, `strict=False`.
+//! This module reproduces CPython's `_csv` reader state machine over the raw bytes, so that
+//! every cell keeps its byte range and the map from its decoded text back to the file. The
+//! `csv` crate follows RFC 4180 instead (a stray quote, `\r\r\n` and an unterminated quote
+//! behave differently there), so it serves as a cross-check in the tests, not as the reader.
+
+use super::span::{CellMap, Dropped, Span};
+
+/// One cell of a record.
+#[derive(Debug, Clone)]
+pub struct Field {
+    /// Decoded text, as Python's csv module yields it (lossy if the file is not UTF-8).
+    pub value: String,
+    /// Map from decoded offsets to the file.
+    pub map: CellMap,
+}
+
+impl Field {
+    /// The raw cell in the file, quotes included.
+    pub fn span(&self) -> Span {
+        self.map.raw()
+    }
+}
+
+/// How a line ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum LineEnding {
+    /// `\r\n`, what MLTK's `csv.writer` writes.
+    CrLf,
+    /// `\n`.
+    Lf,
+    /// A lone `\r`.
+    Cr,
+    /// `\r\r\n`: `\r\n` passed through a Windows text-mode file.
+    CrCrLf,
+}
+
+impl LineEnding {
+    /// The bytes as they would be escaped in a message.
+    pub fn escaped(self) -> &'static str {
+        match self {
+            LineEnding::CrLf => "\\r\\n",
+            LineEnding::Lf => "\\n",
+            LineEnding::Cr => "\\r",
+            LineEnding::CrCrLf => "\\r\\r\\n",
+        }
+    }
+}
+
+/// One logical CSV record.
+#[derive(Debug, Clone)]
+pub struct Record {
+    /// The cells, in order.
+    pub fields: Vec<Field>,
+    /// From the first byte of the record to the end of its last cell (terminator excluded).
+    pub span: Span,
+    /// The terminator after the record, if any, and where it is.
+    pub ending: Option<(LineEnding, Span)>,
+}
+
+impl Record {
+    /// A record from a blank line, which `DictReader` skips.
+    pub fn is_blank(&self) -> bool {
+        self.fields.is_empty()
+    }
+}
+
+/// What a quote did that a well-formed CSV file never does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QuoteProblem {
+    /// A quoted cell never closes; Python takes the rest of the file as the cell.
+    Unterminated,
+    /// Text follows a closing quote; Python appends it to the cell.
+    TextAfterClosingQuote,
+    /// A quote inside an unquoted cell; Python keeps it as a literal character.
+    QuoteInUnquotedField,
+}
+
+/// A quoting problem with its place in the file.
+#[derive(Debug, Clone, Copy)]
+pub struct QuoteIssue {
+    /// What went wrong.
+    pub problem: QuoteProblem,
+    /// The offending quote (for `Unterminated`: the opening quote).
+    pub span: Span,
+    /// Index of the record it happened in.
+    pub record: usize,
+}
+
+/// The records of a file and everything unusual about its framing.
+#[derive(Debug, Clone, Default)]
+pub struct Framing {
+    /// Every record, blank ones included (in file order).
+    pub records: Vec<Record>,
+    /// Quoting problems in file order.
+    pub quote_issues: Vec<QuoteIssue>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum State {
+    StartRecord,
+    StartField,
+    InField,
+    InQuotedField,
+    QuoteInQuotedField,
+}
+
+struct Reader<'a> {
+    bytes: &'a [u8],
+    framing: Framing,
+    fields: Vec<Field>,
+    field: Vec<u8>,
+    map: CellMap,
+    field_start: usize,
+    record_start: usize,
+    open_quote: usize,
+}
+
+impl Reader<'_> {
+    fn begin_field(&mut self, at: usize) {
+        self.field.clear();
+        self.field_start = at;
+        self.map = CellMap::new(Span::at(at));
+    }
+
+    fn save_field(&mut self, end: usize) {
+        let mut map = std::mem::take(&mut self.map);
+        map.set_raw_end(end);
+        let value = match String::from_utf8(std::mem::take(&mut self.field)) {
+            Ok(s) => s,
+            Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+        };
+        self.fields.push(Field { value, map });
+    }
+
+    fn end_record(&mut self, end: usize, ending: Option<(LineEnding, Span)>) {
+        let fields = std::mem::take(&mut self.fields);
+        self.framing.records.push(Record {
+            fields,
+            span: Span::new(self.record_start, end),
+            ending,
+        });
+    }
+
+    fn quote_issue(&mut self, problem: QuoteProblem, span: Span) {
+        let record = self.framing.records.len();
+        self.framing.quote_issues.push(QuoteIssue {
+            problem,
+            span,
+            record,
+        });
+    }
+
+    /// Length and kind of the line terminator at `i`, if there is one.
+    fn newline_at(&self, i: usize) -> Option<(usize, LineEnding)> {
+        match self.bytes.get(i)? {
+            b'\n' => Some((1, LineEnding::Lf)),
+            b'\r' => match (self.bytes.get(i + 1), self.bytes.get(i + 2)) {
+                (Some(b'\n'), _) => Some((2, LineEnding::CrLf)),
+                (Some(b'\r'), Some(b'\n')) => Some((3, LineEnding::CrCrLf)),
+                _ => Some((1, LineEnding::Cr)),
+            },
+            _ => None,
+        }
+    }
+}
+
+/// Read every record of `bytes` the way Python's csv reader does.
+pub fn read(bytes: &[u8]) -> Framing {
+    let mut r = Reader {
+        bytes,
+        framing: Framing::default(),
+        fields: Vec::new(),
+        field: Vec::new(),
+        map: CellMap::default(),
+        field_start: 0,
+        record_start: 0,
+        open_quote: 0,
+    };
+    let mut state = State::StartRecord;
+    let mut i = 0;
+    while i < bytes.len() {
+        let c = bytes[i];
+        let newline = if c == b'\r' || c == b'\n' {
+            r.newline_at(i)
+        } else {
+            None
+        };
+        match state {
+            State::StartRecord => {
+                r.record_start = i;
+                if let Some((len, ending)) = newline {
+                    // A blank line: Python's reader yields `[]`, which `DictReader` skips.
+                    r.end_record(i, Some((ending, Span::new(i, i + len))));
+                    i += len;
+                    continue;
+                }
+                state = State::StartField;
+                continue;
+            }
+            State::StartField => {
+                if let Some((len, ending)) = newline {
+                    r.begin_field(i);
+                    r.save_field(i);
+                    r.end_record(i, Some((ending, Span::new(i, i + len))));
+                    state = State::StartRecord;
+                    i += len;
+                    continue;
+                }
+                r.begin_field(i);
+                match c {
+                    b'"' => {
+                        r.map.push_dropped(0, Dropped::Quote);
+                        r.open_quote = i;
+                        state = State::InQuotedField;
+                    }
+                    b',' => {
+                        r.save_field(i);
+                        state = State::StartField;
+                    }
+                    _ => {
+                        r.field.push(c);
+                        state = State::InField;
+                    }
+                }
+            }
+            State::InField => {
+                if let Some((len, ending)) = newline {
+                    r.save_field(i);
+                    r.end_record(i, Some((ending, Span::new(i, i + len))));
+                    state = State::StartRecord;
+                    i += len;
+                    continue;
+                }
+                match c {
+                    b',' => {
+                        r.save_field(i);
+                        state = State::StartField;
+                    }
+                    b'"' => {
+                        r.quote_issue(QuoteProblem::QuoteInUnquotedField, Span::new(i, i + 1));
+                        r.field.push(c);
+                    }
+                    _ => r.field.push(c),
+                }
+            }
+            State::InQuotedField => {
+                // Fast path: copy everything up to the next quote or carriage return.
+                let rest = &bytes[i..];
+                let run = rest
+                    .iter()
+                    .position(|&b| b == b'"' || b == b'\r')
+                    .unwrap_or(rest.len());
+                if run > 0 {
+                    r.field.extend_from_slice(&rest[..run]);
+                    i += run;
+                    continue;
+                }
+                if c == b'"' {
+                    state = State::QuoteInQuotedField;
+                } else {
+                    // `\r\n` becomes `\n`; a lone `\r` becomes `\n` (universal newlines).
+                    if bytes.get(i + 1) == Some(&b'\n') {
+                        r.map.push_dropped(r.field.len(), Dropped::CarriageReturn);
+                        r.field.push(b'\n');
+                        i += 2;
+                        continue;
+                    }
+                    r.field.push(b'\n');
+                }
+            }
+            State::QuoteInQuotedField => {
+                if c == b'"' {
+                    // Keep the first quote of `""`; the second is dropped after it.
+                    r.field.push(b'"');
+                    r.map.push_dropped(r.field.len(), Dropped::DoubledQuote);
+                    state = State::InQuotedField;
+                } else {
+                    r.map.push_dropped(r.field.len(), Dropped::Quote);
+                    if let Some((len, ending)) = newline {
+                        r.save_field(i);
+                        r.end_record(i, Some((ending, Span::new(i, i + len))));
+                        state = State::StartRecord;
+                        i += len;
+                        continue;
+                    }
+                    if c == b',' {
+                        r.save_field(i);
+                        state = State::StartField;
+                    } else {
+                        r.quote_issue(QuoteProblem::TextAfterClosingQuote, Span::new(i - 1, i));
+                        r.field.push(c);
+                        state = State::InField;
+                    }
+                }
+            }
+        }
+        i += 1;
+    }
+    let end = bytes.len();
+    match state {
+        State::StartRecord => {}
+        State::InQuotedField => {
+            let open = r.open_quote;
+            r.quote_issue(QuoteProblem::Unterminated, Span::new(open, open + 1));
+            r.save_field(end);
+            r.end_record(end, None);
+        }
+        State::QuoteInQuotedField => {
+            r.map.push_dropped(r.field.len(), Dropped::Quote);
+            r.save_field(end);
+            r.end_record(end, None);
+        }
+        State::StartField | State::InField => {
+            if state == State::StartField {
+                r.begin_field(end);
+            }
+            r.save_field(end);
+            r.end_record(end, None);
+        }
+    }
+    r.framing
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn values(framing: &Framing) -> Vec<Vec<String>> {
+        framing
+            .records
+            .iter()
+            .map(|r| r.fields.iter().map(|f| f.value.clone()).collect())
+            .collect()
+    }
+
+    #[test]
+    fn reads_mltk_shape() {
+        let text = b"algo,model,options\r\nLR,\"{\"\"a\"\": 1}\",\"{}\"\r\n";
+        let framing = read(text);
+        assert_eq!(
+            values(&framing),
+            vec![
+                vec!["algo", "model", "options"],
+                vec!["LR", "{\"a\": 1}", "{}"]
+            ]
+        );
+        let model = &framing.records[1].fields[1];
+        assert_eq!(
+            &text[model.span().start..model.span().end],
+            b"\"{\"\"a\"\": 1}\""
+        );
+        // decoded `"a"` (1..4) is `""a""` in the file
+        let key = model.map.span(1..4);
+        assert_eq!(&text[key.start..key.end], b"\"\"a\"\"");
+        assert_eq!(
+            framing.records[1].ending.map(|e| e.0),
+            Some(LineEnding::CrLf)
+        );
+        assert!(framing.quote_issues.is_empty());
+    }
+
+    #[test]
+    fn crcrlf_gives_blank_records() {
+        let text = b"a,b\r\r\nc,d\r\r\n";
+        let framing = read(text);
+        let rows = values(&framing);
+        // `\r\r\n` is one ending here; Python sees a line end and a blank line, which
+        // `DictReader` skips, so the rows are the same.
+        assert_eq!(rows, vec![vec!["a", "b"], vec!["c", "d"]]);
+        assert_eq!(
+            framing.records[0].ending.map(|e| e.0),
+            Some(LineEnding::CrCrLf)
+        );
+        let blank = read(b"a\n\r\r\nb\n");
+        assert!(blank.records[1].is_blank());
+    }
+
+    #[test]
+    fn python_quirks() {
+        // text after a closing quote is appended; a quote inside an unquoted cell is literal
+        let framing = read(b"\"ab\"cd,e\"f\n");
+        assert_eq!(values(&framing), vec![vec!["abcd", "e\"f"]]);
+        let problems: Vec<_> = framing.quote_issues.iter().map(|q| q.problem).collect();
+        assert_eq!(
+            problems,
+            vec![
+                QuoteProblem::TextAfterClosingQuote,
+                QuoteProblem::QuoteInUnquotedField
+            ]
+        );
+    }
+
+    #[test]
+    fn unterminated_quote_takes_the_rest() {
+        let framing = read(b"a,\"b\nc,d\n");
+        assert_eq!(values(&framing), vec![vec!["a", "b\nc,d\n"]]);
+        assert_eq!(framing.quote_issues[0].problem, QuoteProblem::Unterminated);
+        assert_eq!(framing.quote_issues[0].span, Span::new(2, 3));
+    }
+
+    #[test]
+    fn trailing_empty_field_and_no_final_newline() {
+        let framing = read(b"a,\nb");
+        assert_eq!(values(&framing), vec![vec!["a", ""], vec!["b"]]);
+    }
+
+    #[test]
+    fn agrees_with_csv_crate_on_well_formed_text() {
+        let text =
+            b"algo,model,options\r\nX,\"{\"\"k\"\": [1, 2]}\",\"{\"\"a\"\": \"\"b,c\"\"}\"\r\n";
+        let ours = values(&read(text));
+        let mut reader = ::csv::ReaderBuilder::new()
+            .has_headers(false)
+            .from_reader(&text[..]);
+        let theirs: Vec<Vec<String>> = reader
+            .records()
+            .map(|r| r.expect("valid").iter().map(str::to_owned).collect())
+            .collect();
+        assert_eq!(ours, theirs);
+    }
+}

@@ -1,0 +1,281 @@
+//! Every offset conversion in the crate lives here.
+//!
+//! Three coordinate systems stack up in an artifact: the file's bytes, a CSV cell's raw bytes
+//! (quoted, with `""` for each `"`), and the decoded cell text that the JSON parser sees.
+//! [`CellMap`] lifts decoded-cell offsets to file offsets and [`LineIndex`] turns file offsets
+//! into 1-based line and column numbers. Nothing else in the crate does offset arithmetic.
+
+use std::ops::Range;
+
+/// A half-open byte range into the file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Span {
+    /// First byte, 0-based.
+    pub start: usize,
+    /// One past the last byte.
+    pub end: usize,
+}
+
+impl Span {
+    /// A span from a byte range.
+    pub fn new(start: usize, end: usize) -> Self {
+        Span {
+            start,
+            end: end.max(start),
+        }
+    }
+
+    /// An empty span at one offset.
+    pub fn at(offset: usize) -> Self {
+        Span::new(offset, offset)
+    }
+
+    /// Length in bytes.
+    pub fn len(&self) -> usize {
+        self.end - self.start
+    }
+
+    /// Whether the span covers no byte.
+    pub fn is_empty(&self) -> bool {
+        self.start == self.end
+    }
+}
+
+impl From<Range<usize>> for Span {
+    fn from(range: Range<usize>) -> Self {
+        Span::new(range.start, range.end)
+    }
+}
+
+/// A 1-based line or column number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct OneIndexed(usize);
+
+impl OneIndexed {
+    /// From a 0-based index.
+    pub fn from_zero_indexed(index: usize) -> Self {
+        OneIndexed(index + 1)
+    }
+
+    /// The 1-based value.
+    pub fn get(self) -> usize {
+        self.0
+    }
+}
+
+impl std::fmt::Display for OneIndexed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+/// A line and column position, both 1-based; the column counts characters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LineColumn {
+    /// 1-based line.
+    pub line: OneIndexed,
+    /// 1-based column, in characters.
+    pub column: OneIndexed,
+}
+
+/// Line starts of a file. A line ends at `\n`, at `\r\n`, or at a lone `\r` (Python's universal
+/// newlines, which is how MLTK reads the file), so `\r\r\n` ends two lines.
+#[derive(Debug, Clone)]
+pub struct LineIndex {
+    starts: Vec<usize>,
+    len: usize,
+}
+
+impl LineIndex {
+    /// Index the line starts of `bytes`.
+    pub fn new(bytes: &[u8]) -> Self {
+        let mut starts = vec![0];
+        let mut i = 0;
+        while i < bytes.len() {
+            match bytes[i] {
+                b'\n' => starts.push(i + 1),
+                b'\r' => {
+                    if bytes.get(i + 1) == Some(&b'\n') {
+                        i += 1;
+                    }
+                    starts.push(i + 1);
+                }
+                _ => {}
+            }
+            i += 1;
+        }
+        LineIndex {
+            starts,
+            len: bytes.len(),
+        }
+    }
+
+    /// Number of lines (a final line terminator starts an empty last line).
+    pub fn line_count(&self) -> usize {
+        self.starts.len()
+    }
+
+    /// The 0-based line holding `offset`.
+    pub fn line_of(&self, offset: usize) -> usize {
+        let offset = offset.min(self.len);
+        match self.starts.binary_search(&offset) {
+            Ok(line) => line,
+            Err(next) => next - 1,
+        }
+    }
+
+    /// Byte offset where 0-based `line` starts.
+    pub fn line_start(&self, line: usize) -> usize {
+        self.starts.get(line).copied().unwrap_or(self.len)
+    }
+
+    /// Line and column of `offset`; the column counts characters of `bytes` (invalid UTF-8
+    /// bytes count one each).
+    pub fn line_column(&self, bytes: &[u8], offset: usize) -> LineColumn {
+        let offset = offset.min(bytes.len());
+        let line = self.line_of(offset);
+        let start = self.line_start(line);
+        let prefix = &bytes[start..offset];
+        let column = if prefix.is_ascii() {
+            prefix.len()
+        } else {
+            // Count UTF-8 lead bytes; continuation bytes belong to the previous character.
+            prefix.iter().filter(|&&b| (b & 0xC0) != 0x80).count()
+        };
+        LineColumn {
+            line: OneIndexed::from_zero_indexed(line),
+            column: OneIndexed::from_zero_indexed(column),
+        }
+    }
+}
+
+/// Why a raw byte of a cell is missing from its decoded text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dropped {
+    /// A quote that opens or closes a quoted cell, or a stray one.
+    Quote,
+    /// The second quote of a `""` pair.
+    DoubledQuote,
+    /// The `\r` of a `\r\n` inside a quoted cell (universal newlines).
+    CarriageReturn,
+}
+
+/// Maps offsets in a decoded CSV cell back to file offsets.
+///
+/// Decoding only ever drops bytes (quotes and the `\r` of `\r\n`), so the map is the cell's
+/// raw start plus the sorted list of decoded offsets before which a raw byte was dropped.
+#[derive(Debug, Clone, Default)]
+pub struct CellMap {
+    raw: Span,
+    dropped: Vec<(usize, Dropped)>,
+}
+
+impl CellMap {
+    /// A cell whose raw bytes are `raw` in the file.
+    pub fn new(raw: Span) -> Self {
+        CellMap {
+            raw,
+            dropped: Vec::new(),
+        }
+    }
+
+    /// Record that a raw byte was dropped just before decoded offset `decoded`.
+    /// Calls must come in increasing order of `decoded`.
+    pub fn push_dropped(&mut self, decoded: usize, why: Dropped) {
+        self.dropped.push((decoded, why));
+    }
+
+    /// Set where the raw cell ends, once the reader knows.
+    pub fn set_raw_end(&mut self, end: usize) {
+        self.raw.end = end.max(self.raw.start);
+    }
+
+    /// The recorded drop points, in order.
+    pub fn dropped_points(&self) -> impl Iterator<Item = (usize, Dropped)> + '_ {
+        self.dropped.iter().copied()
+    }
+
+    /// The cell's raw bytes in the file, quotes included.
+    pub fn raw(&self) -> Span {
+        self.raw
+    }
+
+    /// Whether the cell was quoted.
+    pub fn is_quoted(&self) -> bool {
+        matches!(self.dropped.first(), Some((0, Dropped::Quote)))
+    }
+
+    /// File offset of the decoded byte at `decoded`.
+    pub fn offset(&self, decoded: usize) -> usize {
+        let before = self.dropped.partition_point(|&(at, _)| at <= decoded);
+        (self.raw.start + decoded + before).min(self.raw.end)
+    }
+
+    /// File span of the decoded range; a `""` at either edge is covered whole.
+    pub fn span(&self, decoded: Range<usize>) -> Span {
+        let start = self.offset(decoded.start);
+        if decoded.end <= decoded.start {
+            return Span::at(start);
+        }
+        let mut end = self.offset(decoded.end - 1) + 1;
+        let after = self.dropped.partition_point(|&(at, _)| at < decoded.end);
+        if let Some(&(at, Dropped::DoubledQuote)) = self.dropped.get(after)
+            && at == decoded.end
+        {
+            end += 1;
+        }
+        Span::new(start, end.min(self.raw.end))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_index_handles_every_terminator() {
+        let text = b"a\r\nb\nc\rd\r\r\ne";
+        let index = LineIndex::new(text);
+        // lines: "a", "b", "c", "d", "", "e"
+        assert_eq!(index.line_count(), 6);
+        let e = text.len() - 1;
+        let lc = index.line_column(text, e);
+        assert_eq!((lc.line.get(), lc.column.get()), (6, 1));
+        let d = 7;
+        assert_eq!(index.line_column(text, d).line.get(), 4);
+    }
+
+    #[test]
+    fn columns_count_characters() {
+        let text = "é,x".as_bytes();
+        let index = LineIndex::new(text);
+        assert_eq!(index.line_column(text, 3).column.get(), 3);
+    }
+
+    #[test]
+    fn cell_map_through_doubled_quotes() {
+        // raw cell `"{""a"": 1}"` at file offset 10; decoded `{"a": 1}`
+        let raw = b"\"{\"\"a\"\": 1}\"";
+        let mut map = CellMap::new(Span::new(10, 10 + raw.len()));
+        map.push_dropped(0, Dropped::Quote);
+        map.push_dropped(2, Dropped::DoubledQuote);
+        map.push_dropped(4, Dropped::DoubledQuote);
+        map.push_dropped(8, Dropped::Quote);
+        assert!(map.is_quoted());
+        // decoded `{` at 0 -> raw 1
+        assert_eq!(map.offset(0), 11);
+        // the key `"a"` is decoded 1..4 -> raw `""a""` = 2..7
+        assert_eq!(map.span(1..4), Span::new(12, 17));
+        assert_eq!(&raw[2..7], b"\"\"a\"\"");
+        // value `1` decoded 6..7 -> raw 9..10
+        assert_eq!(map.span(6..7), Span::new(19, 20));
+        assert_eq!(raw[9], b'1');
+    }
+
+    #[test]
+    fn unquoted_cell_is_identity() {
+        let map = CellMap::new(Span::new(5, 9));
+        assert!(!map.is_quoted());
+        assert_eq!(map.span(1..3), Span::new(6, 8));
+    }
+}

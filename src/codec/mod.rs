@@ -1,0 +1,50 @@
+//! The `model` cell: what kind of payload it holds and its decoded form.
+
+pub mod model;
+pub mod npy;
+pub mod npz;
+pub mod pickle;
+
+use crate::json;
+
+/// What the `model` cell holds, decided before any codec runs.
+#[derive(Debug)]
+pub enum ModelCell {
+    /// There is no data row or no `model` column.
+    Absent,
+    /// The cell is empty (a temporary model).
+    Empty,
+    /// JSON text; decode it with [`model::decode`].
+    Json(json::Node),
+    /// Neither JSON nor any other known payload.
+    NotJson(json::ParseError),
+    /// A Python pickle (MLTK 0.9): the scan of what it would import.
+    Pickle(Result<pickle::Scan, pickle::ScanError>),
+    /// An ONNX model, `b'<base64>'`: the decoded size or why it does not decode.
+    Onnx(Result<usize, String>),
+}
+
+impl ModelCell {
+    /// Classify and parse the cell text.
+    pub fn parse(text: &str) -> ModelCell {
+        if text.is_empty() {
+            return ModelCell::Empty;
+        }
+        if let Some(inner) = text.strip_prefix("b'").and_then(|t| t.strip_suffix('\'')) {
+            // MLTK strips `b'` and `'`, then base64-decodes (ONNX, 5.4+).
+            return ModelCell::Onnx(
+                model::decode_base64(inner)
+                    .map(|bytes| bytes.len())
+                    .map_err(|(_, message)| message),
+            );
+        }
+        let trimmed = text.trim_start();
+        if !trimmed.starts_with(['{', '[']) && pickle::looks_like_pickle(text.as_bytes()) {
+            return ModelCell::Pickle(pickle::scan(text.as_bytes()));
+        }
+        match json::parse(text) {
+            Ok(root) => ModelCell::Json(root),
+            Err(error) => ModelCell::NotJson(error),
+        }
+    }
+}

@@ -1,0 +1,791 @@
+//! The `model` cell as a typed tree of MLTK codec records.
+//!
+//! MLTK's decoder hands every JSON object with a `__mlspl_type` key to the codec registered for
+//! that `(module, class)`. Here each such object becomes a [`Record`] whose payload is checked
+//! the way that codec would read it (npy and npz payloads are parsed completely), without
+//! importing or executing anything. Every shape the codec would reject is a [`Problem`].
+
+use std::ops::Range;
+
+use base64::Engine as _;
+
+use super::{npy, npz};
+use crate::catalog::catalog;
+use crate::json::{self, Member, Node, Value};
+
+/// The key that marks a codec record.
+pub const TYPE_KEY: &str = "__mlspl_type";
+
+/// A decoded model cell.
+#[derive(Debug)]
+pub struct Model<'a> {
+    /// The typed tree.
+    pub tree: Item<'a>,
+    /// Everything a codec would reject, in document order.
+    pub problems: Vec<Problem>,
+}
+
+/// One node of the typed tree.
+#[derive(Debug)]
+pub enum Item<'a> {
+    /// A JSON value with no codec record inside.
+    Plain(&'a Node),
+    /// An array holding records somewhere below.
+    Array(&'a Node, Vec<Item<'a>>),
+    /// An object (not a record) holding records somewhere below.
+    Object(&'a Node, Vec<(&'a Member, Item<'a>)>),
+    /// A codec record.
+    Record(Box<Record<'a>>),
+}
+
+/// A codec record: `{"__mlspl_type": [module, class], ...}`.
+#[derive(Debug)]
+pub struct Record<'a> {
+    /// The whole JSON object.
+    pub node: &'a Node,
+    /// JSON pointer of the object inside the cell.
+    pub pointer: String,
+    /// `__mlspl_type[0]`.
+    pub module: &'a str,
+    /// `__mlspl_type[1]`.
+    pub class: &'a str,
+    /// The `__mlspl_type` member.
+    pub type_member: &'a Member,
+    /// The codec any known MLTK release uses for this pair, if one does.
+    pub codec: Option<&'static str>,
+    /// The other members, decoded.
+    pub fields: Vec<(&'a Member, Item<'a>)>,
+    /// Binary payload, when the codec carries one.
+    pub payload: Payload,
+}
+
+/// A record's binary payload.
+#[derive(Debug)]
+pub enum Payload {
+    /// None, or it did not decode (see the problems).
+    None,
+    /// An NPY array (`npy`).
+    Array(npy::Array),
+    /// An NPZ archive (`sparse_npy`).
+    Sparse(npz::Npz),
+    /// Bytes (`builtins.bytes`): their length.
+    Bytes(usize),
+}
+
+/// Which phase a problem belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProblemKind {
+    /// The record's shape is wrong (MLTK103).
+    Record,
+    /// A binary payload does not decode (MLTK104).
+    Array,
+}
+
+/// Something a codec would reject.
+#[derive(Debug, Clone)]
+pub struct Problem {
+    /// Record or payload.
+    pub kind: ProblemKind,
+    /// JSON pointer of the offending value.
+    pub pointer: String,
+    /// Its range in the cell text.
+    pub range: Range<usize>,
+    /// What is wrong.
+    pub message: String,
+    /// Module and class of the record it belongs to.
+    pub record: String,
+}
+
+impl<'a> Record<'a> {
+    /// A member of the record by key.
+    pub fn field(&self, key: &str) -> Option<&Item<'a>> {
+        self.fields
+            .iter()
+            .rev()
+            .find(|(member, _)| member.key == key)
+            .map(|(_, item)| item)
+    }
+
+    /// The JSON node of the `dict` member's entry `key`, for SimpleObjectCodec records.
+    pub fn dict_node(&self, key: &str) -> Option<&'a Node> {
+        self.fields
+            .iter()
+            .rev()
+            .find(|(member, _)| member.key == "dict")?
+            .0
+            .value
+            .get(key)
+    }
+
+    /// The decoded `dict` entry `key`, when it is a record.
+    pub fn dict_record(&self, key: &str) -> Option<&Record<'a>> {
+        match self.field("dict")? {
+            Item::Object(_, members) => members
+                .iter()
+                .rev()
+                .find(|(member, _)| member.key == key)
+                .and_then(|(_, item)| item.as_record()),
+            _ => None,
+        }
+    }
+
+    /// `module.class`.
+    pub fn qualified_name(&self) -> String {
+        format!("{}.{}", self.module, self.class)
+    }
+}
+
+impl<'a> Item<'a> {
+    /// The JSON node under this item.
+    pub fn node(&self) -> &'a Node {
+        match self {
+            Item::Plain(node) | Item::Array(node, _) | Item::Object(node, _) => node,
+            Item::Record(record) => record.node,
+        }
+    }
+
+    /// The record, if this item is one.
+    pub fn as_record(&self) -> Option<&Record<'a>> {
+        match self {
+            Item::Record(record) => Some(record),
+            _ => None,
+        }
+    }
+
+    /// Every record in the subtree, depth first, outer before inner.
+    pub fn records(&self) -> Vec<&Record<'a>> {
+        let mut out = Vec::new();
+        let mut stack = vec![self];
+        while let Some(item) = stack.pop() {
+            match item {
+                Item::Plain(_) => {}
+                Item::Array(_, items) => stack.extend(items.iter().rev()),
+                Item::Object(_, members) => stack.extend(members.iter().rev().map(|(_, i)| i)),
+                Item::Record(record) => {
+                    out.push(&**record);
+                    stack.extend(record.fields.iter().rev().map(|(_, i)| i));
+                }
+            }
+        }
+        out
+    }
+}
+
+/// Decode the parsed model cell.
+pub fn decode(root: &Node) -> Model<'_> {
+    let mut decoder = Decoder {
+        problems: Vec::new(),
+    };
+    let tree = decoder.item(root, String::new());
+    Model {
+        tree,
+        problems: decoder.problems,
+    }
+}
+
+struct Decoder {
+    problems: Vec<Problem>,
+}
+
+impl Decoder {
+    fn problem(
+        &mut self,
+        kind: ProblemKind,
+        record: &str,
+        pointer: &str,
+        range: Range<usize>,
+        message: String,
+    ) {
+        self.problems.push(Problem {
+            kind,
+            pointer: pointer.to_owned(),
+            range,
+            message,
+            record: record.to_owned(),
+        });
+    }
+
+    fn item<'a>(&mut self, node: &'a Node, pointer: String) -> Item<'a> {
+        match &node.value {
+            Value::Array(items) => {
+                let children: Vec<Item<'a>> = items
+                    .iter()
+                    .enumerate()
+                    .map(|(i, child)| {
+                        self.item(child, json::pointer_push(&pointer, &i.to_string()))
+                    })
+                    .collect();
+                if children.iter().all(|c| matches!(c, Item::Plain(_))) {
+                    Item::Plain(node)
+                } else {
+                    Item::Array(node, children)
+                }
+            }
+            Value::Object(members) => {
+                if let Some(type_member) = members.iter().rev().find(|m| m.key == TYPE_KEY) {
+                    return self.record(node, members, type_member, pointer);
+                }
+                let children: Vec<(&'a Member, Item<'a>)> = members
+                    .iter()
+                    .map(|m| (m, self.item(&m.value, json::pointer_push(&pointer, &m.key))))
+                    .collect();
+                if children.iter().all(|(_, c)| matches!(c, Item::Plain(_))) {
+                    Item::Plain(node)
+                } else {
+                    Item::Object(node, children)
+                }
+            }
+            _ => Item::Plain(node),
+        }
+    }
+
+    fn record<'a>(
+        &mut self,
+        node: &'a Node,
+        members: &'a [Member],
+        type_member: &'a Member,
+        pointer: String,
+    ) -> Item<'a> {
+        let type_pointer = json::pointer_push(&pointer, TYPE_KEY);
+        let pair = match type_member.value.as_array() {
+            Some(
+                [
+                    Node {
+                        value: Value::String(m),
+                        ..
+                    },
+                    Node {
+                        value: Value::String(c),
+                        ..
+                    },
+                ],
+            ) => Some((m.as_str(), c.as_str())),
+            _ => None,
+        };
+        let Some((module, class)) = pair else {
+            self.problem(
+                ProblemKind::Record,
+                "?",
+                &type_pointer,
+                type_member.value.span.clone(),
+                format!(
+                    "`{TYPE_KEY}` must be an array of two strings [module, class], found {}",
+                    describe(&type_member.value)
+                ),
+            );
+            // Decode the rest as a plain object so inner records are still checked.
+            let children = members
+                .iter()
+                .filter(|m| m.key != TYPE_KEY)
+                .map(|m| (m, self.item(&m.value, json::pointer_push(&pointer, &m.key))))
+                .collect();
+            return Item::Object(node, children);
+        };
+        let fields: Vec<(&'a Member, Item<'a>)> = members
+            .iter()
+            .filter(|m| m.key != TYPE_KEY)
+            .map(|m| (m, self.item(&m.value, json::pointer_push(&pointer, &m.key))))
+            .collect();
+        let codec = catalog().any_codec(module, class);
+        let mut record = Record {
+            node,
+            pointer,
+            module,
+            class,
+            type_member,
+            codec,
+            fields,
+            payload: Payload::None,
+        };
+        self.check_shape(&mut record, members);
+        Item::Record(Box::new(record))
+    }
+
+    /// Check the record against what its codec reads, and decode binary payloads.
+    fn check_shape(&mut self, record: &mut Record<'_>, members: &[Member]) {
+        let name = record.qualified_name();
+        let get = |key: &str| members.iter().rev().find(|m| m.key == key);
+        let pointer = record.pointer.clone();
+        let need = |this: &mut Self, key: &str, want: Want| -> Option<usize> {
+            match get(key) {
+                None => {
+                    this.problem(
+                        ProblemKind::Record,
+                        &name,
+                        &pointer,
+                        record.type_member.key_span.start..record.node.span.end,
+                        format!(
+                            "record `{name}` ({}) lacks its `{key}` member ({}); MLTK's decoder fails with KeyError: '{key}'",
+                            record.codec.unwrap_or("unknown codec"),
+                            want.describe()
+                        ),
+                    );
+                    None
+                }
+                Some(member) if !want.accepts(&member.value) => {
+                    this.problem(
+                        ProblemKind::Record,
+                        &name,
+                        &json::pointer_push(&pointer, key),
+                        member.value.span.clone(),
+                        format!(
+                            "`{key}` of record `{name}` must be {}, found {}",
+                            want.describe(),
+                            describe(&member.value)
+                        ),
+                    );
+                    None
+                }
+                Some(_) => Some(0),
+            }
+        };
+        let codec = record.codec.unwrap_or(match (record.module, record.class) {
+            ("algos.AITKContainer", _) => "AITKContainer",
+            _ if get("dict").is_some() => "SimpleObjectCodec",
+            _ => "",
+        });
+        match codec {
+            "SimpleObjectCodec" | "BirchCodec" | "GBTCodec" | "GenericUnivariateSelectCodec" => {
+                need(self, "dict", Want::Object);
+                if codec == "BirchCodec" {
+                    need(self, "refs", Want::Object);
+                }
+                if codec == "GenericUnivariateSelectCodec"
+                    && let Some(func) = get("dict").and_then(|d| d.value.get("score_func"))
+                    && !matches!(func.as_str(), Some("f_classif" | "f_regression"))
+                {
+                    self.problem(
+                                ProblemKind::Record,
+                                &name,
+                                &json::pointer_push(&json::pointer_push(&pointer, "dict"), "score_func"),
+                                func.span.clone(),
+                                format!(
+                                    "`score_func` must be \"f_classif\" or \"f_regression\"; MLTK fails with: Unsupported GenericUnivariateSelect.score_func \"{}\"",
+                                    func.as_str().unwrap_or("?")
+                                ),
+                            );
+                }
+                if record.module == "codec.flatten" && record.class == "Ref" {
+                    let id = get("dict").and_then(|d| d.value.get("_id"));
+                    if id.is_none_or(|id| id.as_str().is_none()) {
+                        self.problem(
+                            ProblemKind::Record,
+                            &name,
+                            &json::pointer_push(&pointer, "dict"),
+                            record.node.span.clone(),
+                            "a `codec.flatten.Ref` record needs `dict._id`, a string".to_owned(),
+                        );
+                    }
+                }
+            }
+            "NoopCodec" => {}
+            "SliceCodec" if need(self, "slice", Want::Array).is_some() => {
+                let slice = get("slice").map(|m| &m.value);
+                let ok = slice.and_then(Node::as_array).is_some_and(|items| {
+                    items.len() == 3 && items.iter().all(|i| i.is_null() || i.as_i64().is_some())
+                });
+                if !ok {
+                    let node = slice.expect("checked");
+                    self.problem(
+                        ProblemKind::Record,
+                        &name,
+                        &json::pointer_push(&pointer, "slice"),
+                        node.span.clone(),
+                        "`slice` must be [start, stop, step], each an integer or null".to_owned(),
+                    );
+                }
+            }
+            "SetCodec" => {
+                need(self, "set", Want::Array);
+            }
+            "TypeCodec" if need(self, "type", Want::Array).is_some() => {
+                let node = &get("type").expect("checked").value;
+                let ok = matches!(node.as_array(), Some([a, b]) if a.as_str().is_some() && b.as_str().is_some());
+                if !ok {
+                    self.problem(
+                        ProblemKind::Record,
+                        &name,
+                        &json::pointer_push(&pointer, "type"),
+                        node.span.clone(),
+                        "`type` must be [module, name], two strings".to_owned(),
+                    );
+                }
+            }
+            "BytesCodec" if need(self, "str", Want::String).is_some() => {
+                let text = get("str").and_then(|m| m.value.as_str()).unwrap_or("");
+                record.payload = Payload::Bytes(text.len());
+            }
+            "NDArrayCodec" if need(self, "npy", Want::String).is_some() => {
+                let member = get("npy").expect("checked");
+                if let Some(array) = self.npy_payload(&name, &pointer, member) {
+                    record.payload = Payload::Array(array);
+                }
+            }
+            "NDArrayWrapperCodec" if need(self, "ndarray", Want::Object).is_some() => {
+                let inner = record.field("ndarray").and_then(Item::as_record);
+                let member = get("ndarray").expect("checked");
+                match inner {
+                    Some(inner) => {
+                        if let Payload::Array(array) = &inner.payload
+                            && array.len() != 1
+                        {
+                            self.problem(
+                                        ProblemKind::Array,
+                                        &name,
+                                        &json::pointer_push(&pointer, "ndarray"),
+                                        member.value.span.clone(),
+                                        format!(
+                                            "a numpy scalar record must wrap a 1-element array, this one has {} elements",
+                                            array.len()
+                                        ),
+                                    );
+                        }
+                    }
+                    None => self.problem(
+                        ProblemKind::Record,
+                        &name,
+                        &json::pointer_push(&pointer, "ndarray"),
+                        member.value.span.clone(),
+                        "`ndarray` must be a `numpy.ndarray` record".to_owned(),
+                    ),
+                }
+            }
+            "DTypeCodec" => {
+                need(self, "descr", Want::StringOrArray);
+            }
+            "IndexCodec" | "TreeCodec" | "mtrandCodec" => {
+                let want = if codec == "IndexCodec" {
+                    Want::Object
+                } else {
+                    Want::Array
+                };
+                need(self, "init_args", want);
+                if codec != "IndexCodec" {
+                    need(self, "state", Want::ArrayOrObject);
+                }
+                if codec == "TreeCodec" {
+                    self.check_tree(record, members);
+                }
+            }
+            "BlockManagerCodec" => {
+                need(self, "state", Want::ArrayOrObject);
+            }
+            "ExtraTreeRegressorCodec" => {
+                need(self, "state", Want::Object);
+            }
+            "FlagsCodec" => {
+                need(self, "allows_duplicate_labels", Want::Bool);
+            }
+            "DataFrameCodec" => {
+                need(self, "data", Want::Array);
+                need(self, "index", Want::Array);
+                need(self, "columns", Want::Array);
+                need(self, "allows_duplicate_labels", Want::Bool);
+            }
+            "MT19937Codec" => {
+                need(self, "state", Want::Object);
+            }
+            "GeneratorCodec" => {
+                if need(self, "bit_generator", Want::String).is_some() {
+                    let member = get("bit_generator").expect("checked");
+                    if member.value.as_str() != Some("MT19937") {
+                        self.problem(
+                            ProblemKind::Record,
+                            &name,
+                            &json::pointer_push(&pointer, "bit_generator"),
+                            member.value.span.clone(),
+                            format!(
+                                "MLTK only restores MT19937 generators; it fails with: Unsupported bit generator: {}",
+                                member.value.as_str().unwrap_or("?")
+                            ),
+                        );
+                    }
+                }
+                need(self, "state", Want::Object);
+            }
+            "SparseMatrixCodec" => self.check_sparse(record, members),
+            "KalmanModelCodec" => {
+                need(self, "KfModel", Want::String);
+            }
+            "MLPCodec" => {
+                for key in [
+                    "coefs_",
+                    "intercepts_",
+                    "n_layers_",
+                    "n_outputs_",
+                    "out_activation_",
+                ] {
+                    need(self, key, Want::Any);
+                }
+            }
+            "AITKContainer" => {
+                for key in ["params", "options", "feature_variables"] {
+                    need(self, key, Want::Any);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn npy_payload(&mut self, name: &str, pointer: &str, member: &Member) -> Option<npy::Array> {
+        let pointer = json::pointer_push(pointer, &member.key);
+        let text = member.value.as_str()?;
+        let bytes = match decode_base64(text) {
+            Ok(bytes) => bytes,
+            Err((offset, message)) => {
+                let at = member.value.span.start + 1 + offset;
+                self.problem(
+                    ProblemKind::Array,
+                    name,
+                    &pointer,
+                    at..(at + 1).min(member.value.span.end),
+                    format!("`{}` is not valid base64: {message}", member.key),
+                );
+                return None;
+            }
+        };
+        match npy::parse(&bytes) {
+            Ok(array) => Some(array),
+            Err(err) => {
+                self.problem(
+                    ProblemKind::Array,
+                    name,
+                    &pointer,
+                    member.value.span.clone(),
+                    format!("the NPY payload does not load: {err}"),
+                );
+                None
+            }
+        }
+    }
+
+    fn check_sparse(&mut self, record: &mut Record<'_>, members: &[Member]) {
+        let name = record.qualified_name();
+        let Some(member) = members.iter().rev().find(|m| m.key == "sparse_npy") else {
+            self.problem(
+                ProblemKind::Record,
+                &name,
+                &record.pointer,
+                record.node.span.clone(),
+                format!("record `{name}` lacks its `sparse_npy` member; MLTK's decoder fails with KeyError: 'sparse_npy'"),
+            );
+            return;
+        };
+        let pointer = json::pointer_push(&record.pointer, "sparse_npy");
+        // Python 2 wrote the base64 text directly; Python 3 wraps it in a bytes record.
+        let (text, node) = match &member.value.value {
+            Value::String(text) => (text.as_str(), &member.value),
+            Value::Object(_) => match member.value.get("str") {
+                Some(
+                    node @ Node {
+                        value: Value::String(text),
+                        ..
+                    },
+                ) => (text.as_str(), node),
+                _ => {
+                    self.problem(
+                        ProblemKind::Record,
+                        &name,
+                        &pointer,
+                        member.value.span.clone(),
+                        "`sparse_npy` must be base64 text or a `builtins.bytes` record holding it"
+                            .to_owned(),
+                    );
+                    return;
+                }
+            },
+            _ => {
+                self.problem(
+                    ProblemKind::Record,
+                    &name,
+                    &pointer,
+                    member.value.span.clone(),
+                    format!(
+                        "`sparse_npy` must be base64 text or a bytes record, found {}",
+                        describe(&member.value)
+                    ),
+                );
+                return;
+            }
+        };
+        let bytes = match decode_base64(text) {
+            Ok(bytes) => bytes,
+            Err((offset, message)) => {
+                let at = node.span.start + 1 + offset;
+                self.problem(
+                    ProblemKind::Array,
+                    &name,
+                    &pointer,
+                    at..(at + 1).min(node.span.end),
+                    format!("`sparse_npy` is not valid base64: {message}"),
+                );
+                return;
+            }
+        };
+        match npz::parse(&bytes) {
+            Ok(archive) => {
+                let issues = npz::check_csr(&archive);
+                if !issues.is_empty() {
+                    self.problem(
+                        ProblemKind::Array,
+                        &name,
+                        &pointer,
+                        node.span.clone(),
+                        format!(
+                            "the NPZ payload is not a valid csr_matrix: {}",
+                            issues.join("; ")
+                        ),
+                    );
+                }
+                record.payload = Payload::Sparse(archive);
+            }
+            Err(err) => self.problem(
+                ProblemKind::Array,
+                &name,
+                &pointer,
+                node.span.clone(),
+                format!("the NPZ payload does not load: {err}"),
+            ),
+        }
+    }
+
+    fn check_tree(&mut self, record: &Record<'_>, members: &[Member]) {
+        let name = record.qualified_name();
+        let Some(state) = members.iter().rev().find(|m| m.key == "state") else {
+            return;
+        };
+        let state_pointer = json::pointer_push(&record.pointer, "state");
+        if !matches!(state.value.value, Value::Object(_)) {
+            return;
+        }
+        for key in ["node_count", "nodes", "values"] {
+            if state.value.get(key).is_none() {
+                self.problem(
+                    ProblemKind::Record,
+                    &name,
+                    &state_pointer,
+                    state.value.span.clone(),
+                    format!("the tree state lacks `{key}`; sklearn's Tree.__setstate__ fails"),
+                );
+            }
+        }
+        let node_count = state.value.get("node_count").and_then(Node::as_i64);
+        let array_of = |key: &str| -> Option<&npy::Array> {
+            let Item::Object(_, members) = record.field("state")? else {
+                return None;
+            };
+            let (_, item) = members.iter().rev().find(|(m, _)| m.key == key)?;
+            match &item.as_record()?.payload {
+                Payload::Array(array) => Some(array),
+                _ => None,
+            }
+        };
+        if let (Some(count), Some(nodes)) = (node_count, array_of("nodes")) {
+            if nodes.len() != count as u64 {
+                let node = state.value.get("nodes").expect("present");
+                self.problem(
+                    ProblemKind::Array,
+                    &name,
+                    &json::pointer_push(&state_pointer, "nodes"),
+                    node.span.clone(),
+                    format!("`nodes` holds {} nodes but `node_count` is {count}; sklearn rejects the tree state", nodes.len()),
+                );
+            }
+            if let Some(values) = array_of("values")
+                && values.shape.first().copied() != Some(count as u64)
+            {
+                let node = state.value.get("values").expect("present");
+                self.problem(
+                        ProblemKind::Array,
+                        &name,
+                        &json::pointer_push(&state_pointer, "values"),
+                        node.span.clone(),
+                        format!("`values` has shape {:?}, its first dimension must be `node_count` = {count}", values.shape),
+                    );
+            }
+        }
+    }
+}
+
+/// What a codec expects in a member.
+#[derive(Clone, Copy)]
+enum Want {
+    Any,
+    Object,
+    Array,
+    ArrayOrObject,
+    String,
+    StringOrArray,
+    Bool,
+}
+
+impl Want {
+    fn accepts(self, node: &Node) -> bool {
+        match self {
+            Want::Any => true,
+            Want::Object => matches!(node.value, Value::Object(_)),
+            Want::Array => matches!(node.value, Value::Array(_)),
+            Want::ArrayOrObject => matches!(node.value, Value::Array(_) | Value::Object(_)),
+            Want::String => matches!(node.value, Value::String(_)),
+            Want::StringOrArray => matches!(node.value, Value::String(_) | Value::Array(_)),
+            Want::Bool => matches!(node.value, Value::Bool(_)),
+        }
+    }
+
+    fn describe(self) -> &'static str {
+        match self {
+            Want::Any => "any value",
+            Want::Object => "an object",
+            Want::Array => "an array",
+            Want::ArrayOrObject => "an array or an object",
+            Want::String => "a string",
+            Want::StringOrArray => "a string or an array",
+            Want::Bool => "a boolean",
+        }
+    }
+}
+
+/// A short description of a JSON value for messages.
+pub fn describe(node: &Node) -> String {
+    match &node.value {
+        Value::String(s) if s.len() <= 40 => format!("the string {s:?}"),
+        Value::String(s) => format!("a string of {} characters", s.len()),
+        Value::Array(items) => format!("an array of {} items", items.len()),
+        Value::Object(members) => format!("an object with {} members", members.len()),
+        _ => node.kind_name().to_string(),
+    }
+}
+
+/// Strict standard base64 (what Python's `b64encode` writes). On failure: the character
+/// offset of the problem and a message.
+pub fn decode_base64(text: &str) -> Result<Vec<u8>, (usize, String)> {
+    base64::engine::general_purpose::STANDARD
+        .decode(text)
+        .map_err(|err| match err {
+            base64::DecodeError::InvalidByte(at, byte) => (
+                at,
+                format!(
+                    "character {:?} at position {at} is not in the base64 alphabet",
+                    byte as char
+                ),
+            ),
+            base64::DecodeError::InvalidLength(len) => (
+                text.len().saturating_sub(1),
+                format!("{len} characters cannot be complete base64 (Python: Incorrect padding)"),
+            ),
+            base64::DecodeError::InvalidLastSymbol {
+                offset: at,
+                symbol: byte,
+                ..
+            } => (
+                at,
+                format!(
+                    "the last character {:?} at position {at} has trailing bits set",
+                    byte as char
+                ),
+            ),
+            base64::DecodeError::InvalidPadding => {
+                (text.len().saturating_sub(1), "incorrect padding".to_owned())
+            }
+        })
+}

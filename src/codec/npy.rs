@@ -1,0 +1,2427 @@
+//! NPY parser: the format `numpy.save` writes and `numpy.load(allow_pickle=False)` reads.
+//!
+//! An NPY file is the magic `\x93NUMPY`, a version (`1.0`, `2.0` or `3.0`), the header length
+//! (little-endian `u16` for 1.0, `u32` for 2.0 and 3.0), the header — a Python dict literal with
+//! the keys `descr`, `fortran_order` and `shape`, space-padded and `\n`-terminated, Latin-1 text
+//! for 1.0/2.0 and UTF-8 for 3.0 — and then the raw array data.
+//!
+//! The header is read with a small tokenizer/parser for the Python literal subset numpy emits
+//! (strings, ints, `True`/`False`/`None`, tuples, lists, dicts); nothing is evaluated. Python 2
+//! `L` suffixes on ints (`(3L,)`) are accepted for versions 1.0 and 2.0, as numpy does, and
+//! recorded in [`Array::py2_long_ints`].
+//!
+//! What numpy checks, this parser checks too: exactly the three keys, `shape` a tuple of ints,
+//! `fortran_order` a bool, `descr` a valid dtype description, no object dtype, and at least
+//! `element count × itemsize` data bytes. Like numpy, bytes after the data are ignored; their
+//! number is [`Array::trailing`]. numpy's own default header size limit (10 000 characters,
+//! numpy ≥ 1.24 with `allow_pickle=False`) is [`NUMPY_MAX_HEADER_SIZE`]; this parser's limit is
+//! [`Limits::max_header_len`].
+//!
+//! Memory use is bounded by the input: the declared element count is checked against
+//! [`Limits::max_elements`] and against the bytes actually present before anything is copied.
+//! Nothing here panics on any input.
+
+use std::fmt::Write as _;
+
+use thiserror::Error;
+
+/// The six magic bytes every NPY file starts with.
+pub const MAGIC: &[u8; 6] = b"\x93NUMPY";
+
+/// numpy's default `max_header_size` (numpy ≥ 1.24): with `allow_pickle=False`, `numpy.load`
+/// refuses a header longer than this many characters.
+pub const NUMPY_MAX_HEADER_SIZE: usize = 10_000;
+
+/// Deepest nesting of brackets accepted in a header (Python's own parser stops at 200).
+const MAX_DEPTH: usize = 64;
+
+/// Resource limits for [`parse_with`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Limits {
+    /// Largest accepted element count (product of the shape), checked before any allocation.
+    pub max_elements: u64,
+    /// Largest accepted header length in bytes, as declared in the file.
+    pub max_header_len: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_elements: 1 << 31,
+            max_header_len: 1 << 20,
+        }
+    }
+}
+
+/// Why an NPY payload does not load.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum NpyError {
+    /// The first six bytes are not `\x93NUMPY`.
+    #[error("not an NPY file: it does not start with the magic bytes \\x93NUMPY")]
+    BadMagic,
+    /// The input ends inside the fixed prelude or the header.
+    #[error("truncated {what}: {needed} bytes needed, only {available} available")]
+    Truncated {
+        /// Which part is cut off.
+        what: &'static str,
+        /// Bytes that part needs.
+        needed: u64,
+        /// Bytes present for it.
+        available: u64,
+    },
+    /// A format version other than 1.0, 2.0 or 3.0.
+    #[error("unsupported NPY format version {0}.{1} (numpy knows 1.0, 2.0 and 3.0)")]
+    UnsupportedVersion(u8, u8),
+    /// A version 3.0 header that is not UTF-8.
+    #[error("the header of an NPY 3.0 file is not valid UTF-8")]
+    HeaderEncoding,
+    /// The declared header length exceeds [`Limits::max_header_len`].
+    #[error("the header is {len} bytes long, more than the limit of {limit}")]
+    HeaderTooLong {
+        /// Declared header length.
+        len: usize,
+        /// The limit.
+        limit: usize,
+    },
+    /// The header is not a Python literal of the supported subset.
+    #[error("cannot parse the header at offset {offset_in_header}: {message}")]
+    HeaderSyntax {
+        /// What is wrong.
+        message: String,
+        /// Byte offset in the decoded header text ([`Array::header`]) where the problem
+        /// starts; the same as the offset in the file's header bytes while those are ASCII.
+        offset_in_header: usize,
+    },
+    /// The header literal is not a dict.
+    #[error("the header is not a dictionary but {0}")]
+    NotADict(String),
+    /// One of `descr`, `fortran_order`, `shape` is absent.
+    #[error("the header lacks the key '{0}'")]
+    MissingKey(&'static str),
+    /// A key other than `descr`, `fortran_order`, `shape` (numpy rejects the header).
+    #[error(
+        "the header has the unexpected key {0} (numpy accepts only 'descr', 'fortran_order' and 'shape')"
+    )]
+    UnexpectedKey(String),
+    /// A key's value has the wrong type (e.g. `shape` not a tuple of ints).
+    #[error("'{key}' is not valid: {message}")]
+    InvalidValue {
+        /// The header key.
+        key: &'static str,
+        /// What is wrong.
+        message: String,
+    },
+    /// The dtype is, or contains, `O` (Python objects).
+    #[error("dtype 'O' (Python objects): numpy.load(allow_pickle=False) refuses it")]
+    ObjectDtype,
+    /// A type string numpy does not understand (or this parser does not support).
+    #[error("data type {0} not understood")]
+    UnknownDtype(String),
+    /// The shape declares more elements than [`Limits::max_elements`].
+    #[error("the shape declares {declared} elements, more than the limit of {limit}")]
+    TooManyElements {
+        /// Declared element count.
+        declared: u128,
+        /// The limit.
+        limit: u64,
+    },
+    /// Fewer data bytes than `element count × itemsize`.
+    #[error("the array data is {actual} bytes but shape × itemsize needs {expected} bytes")]
+    LengthMismatch {
+        /// Bytes the shape and dtype need.
+        expected: u64,
+        /// Bytes present after the header.
+        actual: u64,
+    },
+    /// A dimension, the element count or the byte count overflows a 64-bit integer.
+    #[error("the shape or itemsize is too large: the array size overflows a 64-bit integer")]
+    Overflow,
+}
+
+/// A parsed NPY file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Array {
+    /// Format version: `(1, 0)`, `(2, 0)` or `(3, 0)` (3.0 has a UTF-8 header).
+    pub version: (u8, u8),
+    /// The header text exactly as stored, padding and final `\n` included. Versions 1.0/2.0
+    /// are decoded as Latin-1 (as numpy does), so re-encode with [`Array::header_bytes`].
+    pub header: String,
+    /// The parsed dtype.
+    pub descr: Descr,
+    /// Whether the data is stored in column-major order.
+    pub fortran_order: bool,
+    /// The shape; empty for a 0-d array (which holds one element).
+    pub shape: Vec<u64>,
+    /// Where the array data starts in the input.
+    pub data_offset: usize,
+    /// Exactly `element count × itemsize` data bytes, in file order (row-major, or
+    /// column-major when `fortran_order`): a copy for [`parse_with`], the input buffer itself
+    /// for [`parse_owned_with`].
+    pub data: Vec<u8>,
+    /// Bytes after the data; numpy ignores them.
+    pub trailing: usize,
+    /// The header had Python 2 `L` int suffixes (numpy loads it but warns).
+    pub py2_long_ints: bool,
+}
+
+/// A dtype description (the `descr` header value).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Descr {
+    /// A plain type string such as `'<f8'`.
+    Simple(TypeStr),
+    /// A structured dtype: a list of fields (padding fields included).
+    Structured(Vec<Field>),
+}
+
+/// A type string such as `<f8`, `|S12`, `<U3` or `<M8[ns]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TypeStr {
+    /// `'<'`, `'>'`, `'|'` or `'='` as written; `'|'` when none was written (also for type
+    /// names such as `float64`). `'|'` and `'='` mean native order, taken as little-endian.
+    pub byte_order: char,
+    /// One of `b i u f c U S V M m` (bool is `'b'`, whether written `b1` or `?`).
+    pub kind: char,
+    /// Bytes per item, except for `U`, where it is the character count (itemsize is
+    /// `4 × size`). As written for `<f8`-style strings; implied for codes and names (`d`,
+    /// `float64` → 8, with 64-bit Linux sizes for `l`/`L`).
+    pub size: usize,
+    /// The datetime unit for `M`/`m`, e.g. `"ns"` or `"10s"`; empty when none (generic).
+    pub unit: String,
+    /// The type string as written, e.g. `"<f8"`.
+    pub raw: String,
+}
+
+/// One field of a structured dtype.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Field {
+    /// The field name (`""` for padding).
+    pub name: String,
+    /// The title, when the name was written as a `(title, name)` tuple.
+    pub title: Option<String>,
+    /// The field's dtype.
+    pub descr: Descr,
+    /// The subarray shape; empty if none.
+    pub shape: Vec<u64>,
+    /// Byte offset of the field within one element.
+    pub offset: usize,
+}
+
+impl Field {
+    /// Whether numpy treats this field as padding (and drops it): unnamed, untitled, and of
+    /// a void type — plain `V` or any subarray, whose numpy type is `void` too.
+    pub fn is_padding(&self) -> bool {
+        self.name.is_empty()
+            && self.title.is_none()
+            && (!self.shape.is_empty() || self.descr.simple().is_some_and(|t| t.kind == 'V'))
+    }
+
+    /// Bytes the field takes in one element (`descr.itemsize() × product(shape)`).
+    pub fn itemsize(&self) -> usize {
+        self.checked_itemsize().unwrap_or(usize::MAX)
+    }
+
+    fn checked_itemsize(&self) -> Option<usize> {
+        let mut size = self.descr.checked_itemsize()?;
+        for &d in &self.shape {
+            size = size.checked_mul(usize::try_from(d).ok()?)?;
+        }
+        Some(size)
+    }
+}
+
+impl TypeStr {
+    /// Bytes per item (`4 × size` for `U`).
+    pub fn itemsize(&self) -> usize {
+        self.checked_itemsize().unwrap_or(usize::MAX)
+    }
+
+    fn checked_itemsize(&self) -> Option<usize> {
+        if self.kind == 'U' {
+            self.size.checked_mul(4)
+        } else {
+            Some(self.size)
+        }
+    }
+
+    /// Whether multi-byte items are stored big-endian (`'>'`).
+    pub fn is_big_endian(&self) -> bool {
+        self.byte_order == '>'
+    }
+
+    /// numpy's normalized spelling (`dtype.str`) on a little-endian machine: `'|'` for one-byte
+    /// and byte-string kinds, `'<'`/`'>'` otherwise, e.g. `u1` → `|u1`, `=f8` → `<f8`.
+    pub fn canonical(&self) -> String {
+        let order = match self.kind {
+            'S' | 'V' => '|',
+            'b' => '|',
+            'i' | 'u' if self.size == 1 => '|',
+            _ if self.byte_order == '>' => '>',
+            _ => '<',
+        };
+        let mut out = format!("{order}{}{}", self.kind, self.size);
+        if !self.unit.is_empty() && self.unit != "generic" {
+            let _ = write!(out, "[{}]", self.unit);
+        }
+        out
+    }
+}
+
+impl Descr {
+    /// Bytes per element (saturating at `usize::MAX`; parsed descrs never overflow).
+    pub fn itemsize(&self) -> usize {
+        self.checked_itemsize().unwrap_or(usize::MAX)
+    }
+
+    fn checked_itemsize(&self) -> Option<usize> {
+        match self {
+            Descr::Simple(t) => t.checked_itemsize(),
+            Descr::Structured(fields) => fields
+                .iter()
+                .try_fold(0usize, |acc, f| acc.checked_add(f.checked_itemsize()?)),
+        }
+    }
+
+    /// The descr as Python source, the way numpy writes it into a header, e.g. `'<f8'` or
+    /// `[('left_child', '<i8'), ('', '|V7')]`. Type strings are reproduced as written
+    /// ([`TypeStr::raw`]); strings use Python's `repr` quoting.
+    pub fn to_python(&self) -> String {
+        let mut out = String::new();
+        self.write_python(&mut out, false);
+        out
+    }
+
+    /// Like [`Descr::to_python`], but with every type string in numpy's normalized spelling
+    /// ([`TypeStr::canonical`]): what numpy ≥ 1.x would write for this dtype (on a
+    /// little-endian machine).
+    pub fn to_python_canonical(&self) -> String {
+        let mut out = String::new();
+        self.write_python(&mut out, true);
+        out
+    }
+
+    fn write_python(&self, out: &mut String, canonical: bool) {
+        match self {
+            Descr::Simple(t) if canonical => out.push_str(&py_repr(&t.canonical())),
+            Descr::Simple(t) => out.push_str(&py_repr(&t.raw)),
+            Descr::Structured(fields) => {
+                out.push('[');
+                for (i, f) in fields.iter().enumerate() {
+                    if i > 0 {
+                        out.push_str(", ");
+                    }
+                    out.push('(');
+                    match &f.title {
+                        Some(title) => {
+                            let _ = write!(out, "({}, {})", py_repr(title), py_repr(&f.name));
+                        }
+                        None => out.push_str(&py_repr(&f.name)),
+                    }
+                    out.push_str(", ");
+                    f.descr.write_python(out, canonical);
+                    if !f.shape.is_empty() {
+                        out.push_str(", ");
+                        out.push_str(&shape_to_python(&f.shape));
+                    }
+                    out.push(')');
+                }
+                out.push(']');
+            }
+        }
+    }
+
+    /// The type string of a simple descr.
+    pub fn simple(&self) -> Option<&TypeStr> {
+        match self {
+            Descr::Simple(t) => Some(t),
+            Descr::Structured(_) => None,
+        }
+    }
+
+    /// The fields of a structured descr (padding included).
+    pub fn fields(&self) -> Option<&[Field]> {
+        match self {
+            Descr::Structured(fields) => Some(fields),
+            _ => None,
+        }
+    }
+}
+
+/// A shape as Python writes a tuple: `()`, `(3,)`, `(3, 4)`.
+pub fn shape_to_python(shape: &[u64]) -> String {
+    match shape {
+        [] => "()".to_owned(),
+        [one] => format!("({one},)"),
+        _ => {
+            let parts: Vec<String> = shape.iter().map(u64::to_string).collect();
+            format!("({})", parts.join(", "))
+        }
+    }
+}
+
+/// Python's `repr` of a `str`: single quotes unless the text contains `'` and no `"`.
+fn py_repr(s: &str) -> String {
+    let quote = if s.contains('\'') && !s.contains('"') {
+        '"'
+    } else {
+        '\''
+    };
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push(quote);
+    for c in s.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c == quote => {
+                out.push('\\');
+                out.push(c);
+            }
+            c if !is_printable(c) => {
+                let v = u32::from(c);
+                let _ = match v {
+                    0..=0xff => write!(out, "\\x{v:02x}"),
+                    0x100..=0xffff => write!(out, "\\u{v:04x}"),
+                    _ => write!(out, "\\U{v:08x}"),
+                };
+            }
+            c => out.push(c),
+        }
+    }
+    out.push(quote);
+    out
+}
+
+/// Python's `str.isprintable` for one character, approximated: control and format
+/// characters, separators other than the space, surrogates and private-use characters are
+/// not printable.
+fn is_printable(c: char) -> bool {
+    !matches!(u32::from(c),
+        0..=0x1f | 0x7f..=0xa0 | 0xad | 0x34f | 0x61c | 0x1680 | 0x180e
+        | 0x2000..=0x200f | 0x2028..=0x202f | 0x205f..=0x206f | 0x3000 | 0xd800..=0xf8ff
+        | 0xfeff | 0xfff9..=0xfffb | 0xe0000..=0xe0fff | 0xf0000..)
+}
+
+/// Parse an NPY file with [`Limits::default`].
+pub fn parse(bytes: &[u8]) -> Result<Array, NpyError> {
+    parse_with(bytes, &Limits::default())
+}
+
+/// Parse an NPY file; the data is copied out of `bytes`.
+pub fn parse_with(bytes: &[u8], limits: &Limits) -> Result<Array, NpyError> {
+    let (mut array, range) = parse_parts(bytes, limits)?;
+    array.data = bytes[range].to_vec();
+    Ok(array)
+}
+
+/// Parse an NPY file held in an owned buffer, reusing the buffer for [`Array::data`]
+/// instead of copying it.
+pub fn parse_owned_with(mut bytes: Vec<u8>, limits: &Limits) -> Result<Array, NpyError> {
+    let (mut array, range) = parse_parts(&bytes, limits)?;
+    bytes.truncate(range.end);
+    bytes.drain(..range.start);
+    array.data = bytes;
+    Ok(array)
+}
+
+/// Everything but the data, plus where the data is.
+fn parse_parts(bytes: &[u8], limits: &Limits) -> Result<(Array, std::ops::Range<usize>), NpyError> {
+    let prelude = bytes.get(..8).ok_or_else(|| {
+        let n = bytes.len().min(6);
+        if bytes[..n] != MAGIC[..n] {
+            NpyError::BadMagic
+        } else {
+            NpyError::Truncated {
+                what: "NPY prelude (magic and version)",
+                needed: 8,
+                available: bytes.len() as u64,
+            }
+        }
+    })?;
+    if &prelude[..6] != MAGIC {
+        return Err(NpyError::BadMagic);
+    }
+    let version = (prelude[6], prelude[7]);
+    let len_size = match version {
+        (1, 0) => 2,
+        (2, 0) | (3, 0) => 4,
+        (a, b) => return Err(NpyError::UnsupportedVersion(a, b)),
+    };
+    let len_bytes = bytes.get(8..8 + len_size).ok_or(NpyError::Truncated {
+        what: "header length",
+        needed: len_size as u64,
+        available: bytes.len().saturating_sub(8) as u64,
+    })?;
+    let header_len = len_bytes
+        .iter()
+        .rev()
+        .fold(0u64, |acc, &b| (acc << 8) | u64::from(b));
+    let header_start = 8 + len_size;
+    let available = bytes.len() - header_start;
+    if header_len > available as u64 {
+        return Err(NpyError::Truncated {
+            what: "header",
+            needed: header_len,
+            available: available as u64,
+        });
+    }
+    // header_len <= available, so it fits in usize.
+    let header_len = header_len as usize;
+    if header_len > limits.max_header_len {
+        return Err(NpyError::HeaderTooLong {
+            len: header_len,
+            limit: limits.max_header_len,
+        });
+    }
+    let data_offset = header_start + header_len;
+    let raw_header = &bytes[header_start..data_offset];
+    let header = if version == (3, 0) {
+        String::from_utf8(raw_header.to_vec()).map_err(|_| NpyError::HeaderEncoding)?
+    } else {
+        raw_header.iter().map(|&b| char::from(b)).collect()
+    };
+
+    let mut parser = Parser {
+        src: &header,
+        pos: 0,
+        depth: 0,
+        allow_long: version != (3, 0),
+        saw_long: false,
+    };
+    let value = parser.parse_header()?;
+    let py2_long_ints = parser.saw_long;
+    let (descr, sub, fortran_order, shape) = interpret_header(value)?;
+
+    let itemsize = descr.checked_itemsize().ok_or(NpyError::Overflow)?;
+    let count = element_count(&shape)?;
+    if count > u128::from(limits.max_elements) {
+        return Err(NpyError::TooManyElements {
+            declared: count,
+            limit: limits.max_elements,
+        });
+    }
+    let count = u64::try_from(count).map_err(|_| NpyError::Overflow)?;
+    if !sub.is_empty() {
+        // numpy reads `count` elements of the subarray dtype, which makes `count × per`
+        // items of the base, and then fails unless that equals `count`. When it loads, the
+        // array has the base dtype and the header's shape.
+        let per = element_count(&sub)?;
+        if count > 0 && per != 1 {
+            return Err(NpyError::InvalidValue {
+                key: "descr",
+                message: format!(
+                    "a top-level (dtype, shape) descr makes numpy read {} items where the shape declares {count}; numpy.load fails",
+                    u128::from(count).saturating_mul(per)
+                ),
+            });
+        }
+    }
+    let expected = count
+        .checked_mul(itemsize as u64)
+        .ok_or(NpyError::Overflow)?;
+    let actual = (bytes.len() - data_offset) as u64;
+    if expected > actual {
+        return Err(NpyError::LengthMismatch { expected, actual });
+    }
+    // expected <= actual, so it fits in usize.
+    let data_end = data_offset + expected as usize;
+    let array = Array {
+        version,
+        header,
+        descr,
+        fortran_order,
+        shape,
+        data_offset,
+        data: Vec::new(),
+        trailing: bytes.len() - data_end,
+        py2_long_ints,
+    };
+    Ok((array, data_offset..data_end))
+}
+
+/// Product of the shape (1 for `()`); `Overflow` if a dimension exceeds `i64::MAX` (numpy's
+/// `intp`) or the product exceeds `u128`.
+fn element_count(shape: &[u64]) -> Result<u128, NpyError> {
+    let mut count: u128 = 1;
+    for &d in shape {
+        if d > i64::MAX as u64 {
+            return Err(NpyError::Overflow);
+        }
+        count = count.checked_mul(u128::from(d)).ok_or(NpyError::Overflow)?;
+    }
+    Ok(count)
+}
+
+impl Array {
+    /// Number of elements (product of the shape; 1 for a 0-d array).
+    pub fn len(&self) -> u64 {
+        self.shape
+            .iter()
+            .try_fold(1u64, |acc, &d| acc.checked_mul(d))
+            .unwrap_or(u64::MAX)
+    }
+
+    /// Whether the array has no elements.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Bytes per element.
+    pub fn itemsize(&self) -> usize {
+        self.descr.itemsize()
+    }
+
+    /// Whether the header is longer than numpy's default `max_header_size`
+    /// ([`NUMPY_MAX_HEADER_SIZE`] characters): `numpy.load(allow_pickle=False)` (numpy ≥ 1.24)
+    /// refuses such a file.
+    pub fn header_over_numpy_limit(&self) -> bool {
+        self.header.chars().count() > NUMPY_MAX_HEADER_SIZE
+    }
+
+    /// The header re-encoded as stored: UTF-8 for version 3.0, Latin-1 otherwise.
+    pub fn header_bytes(&self) -> Vec<u8> {
+        if self.version == (3, 0) {
+            self.header.as_bytes().to_vec()
+        } else {
+            // The header was decoded from Latin-1, so every char is below 256.
+            self.header.chars().map(|c| c as u32 as u8).collect()
+        }
+    }
+
+    /// All values as `f64`, in file order (column-major when `fortran_order`), for simple
+    /// kinds `b` (0/1), `i`, `u` and `f` (`f2`, `f4`, `f8`); `None` for any other dtype
+    /// (long double `f16` included).
+    pub fn f64_values(&self) -> Option<Vec<f64>> {
+        let t = self.descr.simple()?;
+        decode_all(&self.data, t, decode_f64)
+    }
+
+    /// All values as `i64`, in file order, for kinds `b` (0/1), `i`, `u` and datetimes
+    /// `M`/`m` (raw counts; NaT is `i64::MIN`); `None` for other dtypes or if a `u8` value
+    /// exceeds `i64::MAX`.
+    pub fn i64_values(&self) -> Option<Vec<i64>> {
+        let t = self.descr.simple()?;
+        decode_all(&self.data, t, decode_i64)
+    }
+
+    /// All values as strings, in file order, for `U` (UTF-32; invalid code points become
+    /// U+FFFD) and `S` (bytes, lossy UTF-8), trailing NULs stripped as numpy does. `None` for
+    /// other dtypes and for zero-width `U0`/`S0` arrays (whose elements take no bytes).
+    pub fn strings(&self) -> Option<Vec<String>> {
+        let t = self.descr.simple()?;
+        let size = t.checked_itemsize()?;
+        if size == 0 || !matches!(t.kind, 'U' | 'S') {
+            return None;
+        }
+        Some(
+            self.data
+                .chunks_exact(size)
+                .map(|item| decode_string(t, item))
+                .collect(),
+        )
+    }
+
+    /// The top-level field `name` of a structured array, padding excluded.
+    pub fn field(&self, name: &str) -> Option<&Field> {
+        self.descr
+            .fields()?
+            .iter()
+            .find(|f| f.name == name && !f.is_padding())
+    }
+
+    /// One field of a structured array as `f64`s (see [`Array::f64_values`] for the kinds);
+    /// a subarray field yields all its items, element after element.
+    pub fn field_f64(&self, name: &str) -> Option<Vec<f64>> {
+        self.field_values(name, decode_f64)
+    }
+
+    /// One field of a structured array as `i64`s (see [`Array::i64_values`] for the kinds).
+    pub fn field_i64(&self, name: &str) -> Option<Vec<i64>> {
+        self.field_values(name, decode_i64)
+    }
+
+    fn field_values<T>(&self, name: &str, f: fn(&TypeStr, &[u8]) -> Option<T>) -> Option<Vec<T>> {
+        let field = self.field(name)?;
+        let Descr::Simple(t) = &field.descr else {
+            return None;
+        };
+        let elem = self.descr.checked_itemsize()?;
+        let width = field.checked_itemsize()?;
+        let item = t.checked_itemsize()?;
+        if elem == 0 || item == 0 {
+            return if self.data.is_empty() {
+                Some(Vec::new())
+            } else {
+                None
+            };
+        }
+        let mut out = Vec::with_capacity(self.data.len() / elem * (width / item));
+        for record in self.data.chunks_exact(elem) {
+            let bytes = record.get(field.offset..field.offset.checked_add(width)?)?;
+            for chunk in bytes.chunks_exact(item) {
+                out.push(f(t, chunk)?);
+            }
+        }
+        Some(out)
+    }
+}
+
+fn decode_all<T>(data: &[u8], t: &TypeStr, f: fn(&TypeStr, &[u8]) -> Option<T>) -> Option<Vec<T>> {
+    let size = t.checked_itemsize()?;
+    if size == 0 {
+        return None;
+    }
+    // Check the kind once, so an empty array of an unsupported kind is still `None`.
+    f(t, [0u8; 16].get(..size)?)?;
+    data.chunks_exact(size).map(|c| f(t, c)).collect()
+}
+
+/// Fixed-size integer of `N` bytes in the type's byte order.
+fn bytes_n<const N: usize>(t: &TypeStr, b: &[u8]) -> Option<[u8; N]> {
+    let mut arr: [u8; N] = b.try_into().ok()?;
+    if t.is_big_endian() {
+        arr.reverse();
+    }
+    Some(arr)
+}
+
+fn decode_f64(t: &TypeStr, b: &[u8]) -> Option<f64> {
+    match (t.kind, t.size) {
+        ('b', 1) => Some(if b.first()? != &0 { 1.0 } else { 0.0 }),
+        ('f', 2) => Some(half_to_f64(u16::from_le_bytes(bytes_n(t, b)?))),
+        ('f', 4) => Some(f64::from(f32::from_le_bytes(bytes_n(t, b)?))),
+        ('f', 8) => Some(f64::from_le_bytes(bytes_n(t, b)?)),
+        ('i', _) => decode_int(t, b).map(|v| v as f64),
+        ('u', _) => decode_uint(t, b).map(|v| v as f64),
+        _ => None,
+    }
+}
+
+fn decode_i64(t: &TypeStr, b: &[u8]) -> Option<i64> {
+    match (t.kind, t.size) {
+        ('b', 1) => Some(i64::from(b.first()? != &0)),
+        ('i', _) | ('M', 8) | ('m', 8) => decode_int(t, b),
+        ('u', _) => i64::try_from(decode_uint(t, b)?).ok(),
+        _ => None,
+    }
+}
+
+fn decode_int(t: &TypeStr, b: &[u8]) -> Option<i64> {
+    match t.size {
+        1 => Some(i64::from(i8::from_le_bytes(bytes_n(t, b)?))),
+        2 => Some(i64::from(i16::from_le_bytes(bytes_n(t, b)?))),
+        4 => Some(i64::from(i32::from_le_bytes(bytes_n(t, b)?))),
+        8 => Some(i64::from_le_bytes(bytes_n(t, b)?)),
+        _ => None,
+    }
+}
+
+fn decode_uint(t: &TypeStr, b: &[u8]) -> Option<u64> {
+    match t.size {
+        1 => Some(u64::from(u8::from_le_bytes(bytes_n(t, b)?))),
+        2 => Some(u64::from(u16::from_le_bytes(bytes_n(t, b)?))),
+        4 => Some(u64::from(u32::from_le_bytes(bytes_n(t, b)?))),
+        8 => Some(u64::from_le_bytes(bytes_n(t, b)?)),
+        _ => None,
+    }
+}
+
+/// IEEE 754 binary16 to f64.
+fn half_to_f64(h: u16) -> f64 {
+    let sign = if h & 0x8000 != 0 { -1.0 } else { 1.0 };
+    let exp = i32::from((h >> 10) & 0x1f);
+    let frac = f64::from(h & 0x3ff);
+    match exp {
+        0 => sign * frac * 2f64.powi(-24),
+        0x1f if frac == 0.0 => sign * f64::INFINITY,
+        0x1f => f64::NAN,
+        _ => sign * (1.0 + frac / 1024.0) * 2f64.powi(exp - 15),
+    }
+}
+
+fn decode_string(t: &TypeStr, item: &[u8]) -> String {
+    if t.kind == 'U' {
+        let mut chars: Vec<char> = item
+            .chunks_exact(4)
+            .map(|c| {
+                let arr = [c[0], c[1], c[2], c[3]];
+                let v = if t.is_big_endian() {
+                    u32::from_be_bytes(arr)
+                } else {
+                    u32::from_le_bytes(arr)
+                };
+                char::from_u32(v).unwrap_or(char::REPLACEMENT_CHARACTER)
+            })
+            .collect();
+        while chars.last() == Some(&'\0') {
+            chars.pop();
+        }
+        chars.into_iter().collect()
+    } else {
+        let end = item.iter().rposition(|&b| b != 0).map_or(0, |i| i + 1);
+        String::from_utf8_lossy(&item[..end]).into_owned()
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Header interpretation
+// ---------------------------------------------------------------------------------------------
+
+/// The descr (with a top-level subarray shape split off), `fortran_order` and `shape`.
+type Header = (Descr, Vec<u64>, bool, Vec<u64>);
+
+fn interpret_header(value: Value) -> Result<Header, NpyError> {
+    let Value::Dict(items) = value else {
+        return Err(NpyError::NotADict(value.describe()));
+    };
+    let (mut descr, mut fortran, mut shape) = (None, None, None);
+    for (key, val) in items {
+        // Like Python, a repeated key keeps the last value.
+        match &key {
+            Value::Str(k) if k == "descr" => descr = Some(val),
+            Value::Str(k) if k == "fortran_order" => fortran = Some(val),
+            Value::Str(k) if k == "shape" => shape = Some(val),
+            other => return Err(NpyError::UnexpectedKey(other.repr())),
+        }
+    }
+    let shape = shape.ok_or(NpyError::MissingKey("shape"))?;
+    let fortran = fortran.ok_or(NpyError::MissingKey("fortran_order"))?;
+    let descr = descr.ok_or(NpyError::MissingKey("descr"))?;
+
+    let shape = match shape {
+        Value::Tuple(items) => items
+            .into_iter()
+            .map(|v| shape_dim(&v, "shape"))
+            .collect::<Result<Vec<u64>, _>>()?,
+        other => {
+            return Err(NpyError::InvalidValue {
+                key: "shape",
+                message: format!("expected a tuple of ints, found {}", other.describe()),
+            });
+        }
+    };
+    let fortran_order = match fortran {
+        Value::Bool(b) => b,
+        other => {
+            return Err(NpyError::InvalidValue {
+                key: "fortran_order",
+                message: format!("expected True or False, found {}", other.describe()),
+            });
+        }
+    };
+    let (descr, sub) = build_descr(&descr, 0)?;
+    if descr.checked_itemsize().is_none() {
+        return Err(NpyError::Overflow);
+    }
+    Ok((descr, sub, fortran_order, shape))
+}
+
+fn shape_dim(v: &Value, key: &'static str) -> Result<u64, NpyError> {
+    match v {
+        Value::Int(Some(n)) if *n < 0 => Err(NpyError::InvalidValue {
+            key,
+            message: format!("negative dimension {n}"),
+        }),
+        Value::Int(Some(n)) => u64::try_from(*n)
+            .ok()
+            .filter(|&d| d <= i64::MAX as u64)
+            .ok_or(NpyError::Overflow),
+        Value::Int(None) => Err(NpyError::Overflow),
+        other => Err(NpyError::InvalidValue {
+            key,
+            message: format!("expected ints, found {}", other.describe()),
+        }),
+    }
+}
+
+/// A dtype description and its subarray shape (empty if none); nested subarrays are merged
+/// the way numpy merges them (outer dimensions first).
+fn build_descr(v: &Value, depth: usize) -> Result<(Descr, Vec<u64>), NpyError> {
+    if depth > MAX_DEPTH {
+        return Err(NpyError::InvalidValue {
+            key: "descr",
+            message: "nested too deeply".to_owned(),
+        });
+    }
+    match v {
+        Value::Str(s) => parse_descr_str(s),
+        Value::Tuple(items) if items.len() == 2 => {
+            let (base, inner) = build_descr(&items[0], depth + 1)?;
+            let mut shape = subarray_shape(&items[1])?;
+            shape.extend(inner);
+            Ok((base, shape))
+        }
+        Value::List(items) => {
+            let mut fields = Vec::with_capacity(items.len());
+            let mut offset = 0usize;
+            for item in items {
+                let field = build_field(item, offset, depth + 1)?;
+                if !field.is_padding()
+                    && fields
+                        .iter()
+                        .any(|f: &Field| !f.is_padding() && f.name == field.name)
+                {
+                    return Err(NpyError::InvalidValue {
+                        key: "descr",
+                        message: format!("field name {} is used twice", py_repr(&field.name)),
+                    });
+                }
+                offset = offset
+                    .checked_add(field.checked_itemsize().ok_or(NpyError::Overflow)?)
+                    .ok_or(NpyError::Overflow)?;
+                fields.push(field);
+            }
+            Ok((Descr::Structured(fields), Vec::new()))
+        }
+        other => Err(NpyError::InvalidValue {
+            key: "descr",
+            message: format!(
+                "expected a type string, a list of fields or a (dtype, shape) tuple, found {}",
+                other.describe()
+            ),
+        }),
+    }
+}
+
+fn build_field(v: &Value, offset: usize, depth: usize) -> Result<Field, NpyError> {
+    let bad = |message: String| NpyError::InvalidValue {
+        key: "descr",
+        message,
+    };
+    let items = match v {
+        Value::Tuple(items) | Value::List(items) if (2..=3).contains(&items.len()) => items,
+        other => {
+            return Err(bad(format!(
+                "a field must be (name, dtype) or (name, dtype, shape), found {}",
+                other.describe()
+            )));
+        }
+    };
+    let (name, title) = match &items[0] {
+        Value::Str(name) => (name.clone(), None),
+        Value::Tuple(pair) if pair.len() == 2 => match (&pair[0], &pair[1]) {
+            (Value::Str(title), Value::Str(name)) => (name.clone(), Some(title.clone())),
+            _ => {
+                return Err(bad(
+                    "a (title, name) field name must hold two strings".to_owned()
+                ));
+            }
+        },
+        other => {
+            return Err(bad(format!(
+                "a field name must be a string, found {}",
+                other.describe()
+            )));
+        }
+    };
+    let (descr, inner) = build_descr(&items[1], depth + 1)?;
+    let mut shape = match items.get(2) {
+        Some(s) => subarray_shape(s)?,
+        None => Vec::new(),
+    };
+    shape.extend(inner);
+    let field = Field {
+        name,
+        title,
+        descr,
+        shape,
+        offset,
+    };
+    field.checked_itemsize().ok_or(NpyError::Overflow)?;
+    Ok(field)
+}
+
+/// A subarray shape: an int or a tuple of ints.
+fn subarray_shape(v: &Value) -> Result<Vec<u64>, NpyError> {
+    match v {
+        Value::Int(_) => Ok(vec![shape_dim(v, "descr")?]),
+        Value::Tuple(items) => items.iter().map(|d| shape_dim(d, "descr")).collect(),
+        other => Err(NpyError::InvalidValue {
+            key: "descr",
+            message: format!(
+                "a subarray shape must be an int or a tuple of ints, found {}",
+                other.describe()
+            ),
+        }),
+    }
+}
+
+/// A descr string: a type string, possibly with numpy's legacy repeat prefix (`3i4`,
+/// `(2,3)<f8`), which makes a subarray.
+fn parse_descr_str(s: &str) -> Result<(Descr, Vec<u64>), NpyError> {
+    let (order, rest) = match s.chars().next() {
+        Some(c @ ('<' | '>' | '|' | '=')) => (Some(c), &s[1..]),
+        _ => (None, s),
+    };
+    let (shape, after) = if let Some(inner) = rest.strip_prefix('(') {
+        let Some(close) = inner.find(')') else {
+            return Err(NpyError::UnknownDtype(py_repr(s)));
+        };
+        let dims = inner[..close]
+            .split(',')
+            .map(str::trim)
+            .filter(|d| !d.is_empty())
+            .map(|d| {
+                d.parse::<u64>()
+                    .map_err(|_| NpyError::UnknownDtype(py_repr(s)))
+            })
+            .collect::<Result<Vec<u64>, _>>()?;
+        (dims, &inner[close + 1..])
+    } else {
+        let end = rest
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(rest.len());
+        if end == 0 || end == rest.len() {
+            return Ok((Descr::Simple(parse_typestr(s)?), Vec::new()));
+        }
+        let n = rest[..end].parse::<u64>().map_err(|_| NpyError::Overflow)?;
+        (vec![n], &rest[end..])
+    };
+    if shape.iter().any(|&d| d > i64::MAX as u64) {
+        return Err(NpyError::Overflow);
+    }
+    let base = match order {
+        Some(c) => parse_typestr(&format!("{c}{after}"))?,
+        None => parse_typestr(after)?,
+    };
+    Ok((Descr::Simple(base), shape))
+}
+
+/// numpy type names accepted as a whole (no byte-order prefix), with their kind and size.
+const TYPE_NAMES: [(&str, char, usize); 38] = [
+    ("bool", 'b', 1),
+    ("bool_", 'b', 1),
+    ("int8", 'i', 1),
+    ("int16", 'i', 2),
+    ("int32", 'i', 4),
+    ("int64", 'i', 8),
+    ("uint8", 'u', 1),
+    ("uint16", 'u', 2),
+    ("uint32", 'u', 4),
+    ("uint64", 'u', 8),
+    ("float16", 'f', 2),
+    ("float32", 'f', 4),
+    ("float64", 'f', 8),
+    ("float128", 'f', 16),
+    ("complex64", 'c', 8),
+    ("complex128", 'c', 16),
+    ("complex256", 'c', 32),
+    ("int", 'i', 8),
+    ("float", 'f', 8),
+    ("complex", 'c', 16),
+    ("str", 'U', 0),
+    ("bytes", 'S', 0),
+    ("void", 'V', 0),
+    ("double", 'f', 8),
+    ("single", 'f', 4),
+    ("half", 'f', 2),
+    ("longdouble", 'f', 16),
+    ("byte", 'i', 1),
+    ("ubyte", 'u', 1),
+    ("short", 'i', 2),
+    ("ushort", 'u', 2),
+    ("intc", 'i', 4),
+    ("uintc", 'u', 4),
+    ("long", 'i', 8),
+    ("ulong", 'u', 8),
+    ("longlong", 'i', 8),
+    ("ulonglong", 'u', 8),
+    ("intp", 'i', 8),
+];
+
+/// numpy one-character type codes (a byte-order prefix may precede them), with kind and size.
+/// Sizes are those of 64-bit Linux (`l` is 8 bytes).
+fn char_code(c: char) -> Option<(char, usize)> {
+    Some(match c {
+        '?' => ('b', 1),
+        'b' => ('i', 1),
+        'B' => ('u', 1),
+        'h' => ('i', 2),
+        'H' => ('u', 2),
+        'i' => ('i', 4),
+        'I' => ('u', 4),
+        'l' | 'q' | 'p' => ('i', 8),
+        'L' | 'Q' | 'P' => ('u', 8),
+        'e' => ('f', 2),
+        'f' => ('f', 4),
+        'd' => ('f', 8),
+        'g' => ('f', 16),
+        'F' => ('c', 8),
+        'D' => ('c', 16),
+        'G' => ('c', 32),
+        'c' => ('S', 1),
+        'S' | 'a' => ('S', 0),
+        'U' => ('U', 0),
+        'V' => ('V', 0),
+        'M' => ('M', 8),
+        'm' => ('m', 8),
+        _ => return None,
+    })
+}
+
+/// Parse a numpy type string as `numpy.dtype` reads it: `dtype.str` style (`<f8`, `|S12`,
+/// `<U3`, `<M8[ns]`, `b1`, `u1`), one-character codes (`d`, `?`, `<i`) and type names
+/// (`float64`, `bool`, `datetime64[ns]`). `O` anywhere gives [`NpyError::ObjectDtype`].
+pub fn parse_typestr(s: &str) -> Result<TypeStr, NpyError> {
+    let unknown = || NpyError::UnknownDtype(py_repr(s));
+    let make = |byte_order: char, kind: char, size: usize, unit: &str| {
+        let t = TypeStr {
+            byte_order,
+            kind,
+            size,
+            unit: unit.to_owned(),
+            raw: s.to_owned(),
+        };
+        t.checked_itemsize().ok_or(NpyError::Overflow)?;
+        Ok(t)
+    };
+    if matches!(
+        s,
+        "object"
+            | "object_"
+            | "O"
+            | "|O"
+            | "<O"
+            | ">O"
+            | "=O"
+            | "O8"
+            | "|O8"
+            | "<O8"
+            | ">O8"
+            | "=O8"
+    ) {
+        return Err(NpyError::ObjectDtype);
+    }
+    if let Some(&(_, kind, size)) = TYPE_NAMES.iter().find(|(name, ..)| *name == s) {
+        return make('|', kind, size, "");
+    }
+    for (name, kind) in [("datetime64", 'M'), ("timedelta64", 'm')] {
+        if let Some(tail) = s.strip_prefix(name) {
+            let unit = if tail.is_empty() {
+                String::new()
+            } else {
+                parse_datetime_unit(tail).ok_or_else(unknown)?
+            };
+            return make('|', kind, 8, &unit);
+        }
+    }
+
+    let mut rest = s;
+    let mut byte_order = '|';
+    if let Some(c) = rest.chars().next()
+        && matches!(c, '<' | '>' | '|' | '=')
+    {
+        byte_order = c;
+        rest = &rest[1..];
+    }
+    let mut chars = rest.chars();
+    let code = chars.next().ok_or_else(unknown)?;
+    let rest = chars.as_str();
+    let digits_end = rest
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(rest.len());
+    let (digits, tail) = rest.split_at(digits_end);
+    if digits.is_empty() {
+        // A one-character code, possibly a datetime with a unit (`M[ns]` is not valid, but
+        // numpy has no such form anyway; only `M8[..]`).
+        let (kind, size) = char_code(code).ok_or_else(unknown)?;
+        if !tail.is_empty() {
+            return Err(unknown());
+        }
+        return make(byte_order, kind, size, "");
+    }
+    let size: usize = digits.parse().map_err(|_| NpyError::Overflow)?;
+    let kind = match code {
+        'a' => 'S',
+        'b' | 'i' | 'u' | 'f' | 'c' | 'S' | 'U' | 'V' | 'M' | 'm' => code,
+        _ => return Err(unknown()),
+    };
+    let mut unit = String::new();
+    match (kind, size) {
+        ('b', 1) | ('i' | 'u', 1 | 2 | 4 | 8) | ('f', 2 | 4 | 8 | 16) | ('c', 8 | 16 | 32) => {}
+        ('S' | 'U' | 'V', _) => {}
+        ('M' | 'm', 8) => {
+            if !tail.is_empty() {
+                unit = parse_datetime_unit(tail).ok_or_else(unknown)?;
+            }
+        }
+        _ => return Err(unknown()),
+    }
+    if !tail.is_empty() && unit.is_empty() {
+        return Err(unknown());
+    }
+    make(byte_order, kind, size, &unit)
+}
+
+/// `[ns]`, `[10s]`, `[generic]` → `"ns"`, `"10s"`, `"generic"`.
+fn parse_datetime_unit(tail: &str) -> Option<String> {
+    let inner = tail.strip_prefix('[')?.strip_suffix(']')?;
+    let unit = inner.trim_start_matches(|c: char| c.is_ascii_digit());
+    const UNITS: [&str; 15] = [
+        "Y", "M", "W", "D", "h", "m", "s", "ms", "us", "μs", "ns", "ps", "fs", "as", "generic",
+    ];
+    UNITS.contains(&unit).then(|| inner.to_owned())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Python literal parser
+// ---------------------------------------------------------------------------------------------
+
+/// A Python literal value (the subset `ast.literal_eval` handles that headers can hold).
+#[derive(Debug, Clone, PartialEq)]
+enum Value {
+    Str(String),
+    Bytes(Vec<u8>),
+    /// An int; `None` when it does not fit in `i128`.
+    Int(Option<i128>),
+    Float,
+    Complex,
+    Bool(bool),
+    None,
+    Tuple(Vec<Value>),
+    List(Vec<Value>),
+    Dict(Vec<(Value, Value)>),
+    Set(Vec<Value>),
+}
+
+impl Value {
+    fn describe(&self) -> String {
+        match self {
+            Value::Str(_) => format!("the string {}", self.repr()),
+            Value::Bytes(b) => format!("a bytes literal of {} bytes", b.len()),
+            Value::Int(_) => format!("the int {}", self.repr()),
+            Value::Float => "a float".to_owned(),
+            Value::Complex => "a complex number".to_owned(),
+            Value::Bool(_) | Value::None => self.repr(),
+            Value::Tuple(_) => "a tuple".to_owned(),
+            Value::List(_) => "a list".to_owned(),
+            Value::Dict(_) => "a dict".to_owned(),
+            Value::Set(items) => format!("a set of {} items", items.len()),
+        }
+    }
+
+    /// Short Python-like rendering for messages.
+    fn repr(&self) -> String {
+        match self {
+            Value::Str(s) => {
+                let short: String = s.chars().take(60).collect();
+                py_repr(&short)
+            }
+            Value::Bytes(b) => {
+                let mut out = String::from("b'");
+                for &byte in b.iter().take(60) {
+                    match byte {
+                        b'\\' => out.push_str("\\\\"),
+                        b'\'' => out.push_str("\\'"),
+                        0x20..=0x7e => out.push(char::from(byte)),
+                        _ => {
+                            let _ = write!(out, "\\x{byte:02x}");
+                        }
+                    }
+                }
+                out.push('\'');
+                out
+            }
+            Value::Int(Some(n)) => n.to_string(),
+            Value::Int(None) => "<huge int>".to_owned(),
+            Value::Bool(true) => "True".to_owned(),
+            Value::Bool(false) => "False".to_owned(),
+            Value::None => "None".to_owned(),
+            other => other.describe(),
+        }
+    }
+}
+
+struct Parser<'a> {
+    src: &'a str,
+    pos: usize,
+    depth: usize,
+    allow_long: bool,
+    saw_long: bool,
+}
+
+impl<'a> Parser<'a> {
+    fn err<T>(&self, message: impl Into<String>) -> Result<T, NpyError> {
+        self.err_at(self.pos, message)
+    }
+
+    fn err_at<T>(&self, offset: usize, message: impl Into<String>) -> Result<T, NpyError> {
+        Err(NpyError::HeaderSyntax {
+            message: message.into(),
+            offset_in_header: offset,
+        })
+    }
+
+    fn never_closed<T>(&self, open: usize) -> Result<T, NpyError> {
+        let c = self.src[open..].chars().next().unwrap_or('(');
+        self.err_at(open, format!("'{c}' is never closed"))
+    }
+
+    fn peek(&self) -> Option<char> {
+        self.src[self.pos..].chars().next()
+    }
+
+    fn peek_at(&self, n: usize) -> Option<char> {
+        self.src[self.pos..].chars().nth(n)
+    }
+
+    fn bump(&mut self) -> Option<char> {
+        let c = self.peek()?;
+        self.pos += c.len_utf8();
+        Some(c)
+    }
+
+    /// Skip whitespace, comments and backslash line continuations.
+    fn skip_ws(&mut self) {
+        loop {
+            match self.peek() {
+                Some(' ' | '\t' | '\n' | '\r' | '\x0c') => self.pos += 1,
+                Some('#') => {
+                    while let Some(c) = self.peek() {
+                        if c == '\n' {
+                            break;
+                        }
+                        self.pos += c.len_utf8();
+                    }
+                }
+                Some('\\') if matches!(self.peek_at(1), Some('\n')) => self.pos += 2,
+                Some('\\') if self.src[self.pos..].starts_with("\\\r\n") => self.pos += 3,
+                _ => return,
+            }
+        }
+    }
+
+    fn parse_header(&mut self) -> Result<Value, NpyError> {
+        self.skip_ws();
+        if self.pos == self.src.len() {
+            return self.err("the header is empty");
+        }
+        let value = self.parse_value()?;
+        self.skip_ws();
+        if self.pos < self.src.len() {
+            let c = self.peek().unwrap_or(' ');
+            return self.err(format!(
+                "unexpected {} after the header value",
+                describe_char(c)
+            ));
+        }
+        Ok(value)
+    }
+
+    fn parse_value(&mut self) -> Result<Value, NpyError> {
+        self.skip_ws();
+        let start = self.pos;
+        let Some(c) = self.peek() else {
+            return self.err("unexpected end of header, expected a value");
+        };
+        match c {
+            '(' | '[' | '{' => {
+                self.depth += 1;
+                if self.depth > MAX_DEPTH {
+                    return self.err("brackets nested too deeply");
+                }
+                self.pos += 1;
+                let v = match c {
+                    '(' => self.parse_paren(start),
+                    '[' => self.parse_seq(']', start).map(Value::List),
+                    _ => self.parse_brace(start),
+                };
+                self.depth -= 1;
+                v
+            }
+            '\'' | '"' => self.parse_strings(),
+            '-' | '+' => {
+                self.pos += 1;
+                self.skip_ws();
+                match self.peek() {
+                    Some(d) if d.is_ascii_digit() || d == '.' => {
+                        let v = self.parse_number()?;
+                        Ok(match (c, v) {
+                            ('-', Value::Int(Some(n))) => Value::Int(n.checked_neg()),
+                            (_, v) => v,
+                        })
+                    }
+                    _ => self.err_at(start, "a sign must be followed by a number"),
+                }
+            }
+            c if c.is_ascii_digit()
+                || (c == '.' && self.peek_at(1).is_some_and(|d| d.is_ascii_digit())) =>
+            {
+                self.parse_number()
+            }
+            c if c.is_alphabetic() || c == '_' => {
+                let word = self.take_ident();
+                // String prefixes: u'', b'', r'', br'', rb''.
+                if matches!(self.peek(), Some('\'' | '"'))
+                    && matches!(
+                        word.to_ascii_lowercase().as_str(),
+                        "u" | "b" | "r" | "br" | "rb"
+                    )
+                {
+                    self.pos = start;
+                    return self.parse_strings();
+                }
+                match word {
+                    "True" => Ok(Value::Bool(true)),
+                    "False" => Ok(Value::Bool(false)),
+                    "None" => Ok(Value::None),
+                    _ => self.err_at(
+                        start,
+                        format!("unexpected name '{word}' (only literals are allowed)"),
+                    ),
+                }
+            }
+            c => self.err(format!("unexpected {}", describe_char(c))),
+        }
+    }
+
+    fn take_ident(&mut self) -> &'a str {
+        let src = self.src;
+        let start = self.pos;
+        while let Some(c) = self.peek() {
+            if c.is_alphanumeric() || c == '_' {
+                self.pos += c.len_utf8();
+            } else {
+                break;
+            }
+        }
+        &src[start..self.pos]
+    }
+
+    /// After `(`: `()`, `(x)`, `(x,)`, `(x, y)`.
+    fn parse_paren(&mut self, start: usize) -> Result<Value, NpyError> {
+        self.skip_ws();
+        if self.peek() == Some(')') {
+            self.pos += 1;
+            return Ok(Value::Tuple(Vec::new()));
+        }
+        let first = self.parse_value()?;
+        self.skip_ws();
+        match self.peek() {
+            Some(')') => {
+                self.pos += 1;
+                Ok(first)
+            }
+            Some(',') => {
+                self.pos += 1;
+                let mut items = vec![first];
+                items.extend(self.parse_seq(')', start)?);
+                Ok(Value::Tuple(items))
+            }
+            Some(c) => self.err(format!("expected ',' or ')', found {}", describe_char(c))),
+            None => self.never_closed(start),
+        }
+    }
+
+    /// Comma-separated values up to `close`, trailing comma allowed.
+    fn parse_seq(&mut self, close: char, open: usize) -> Result<Vec<Value>, NpyError> {
+        let mut items = Vec::new();
+        loop {
+            self.skip_ws();
+            if self.peek() == Some(close) {
+                self.pos += 1;
+                return Ok(items);
+            }
+            items.push(self.parse_value()?);
+            self.skip_ws();
+            match self.peek() {
+                Some(',') => self.pos += 1,
+                Some(c) if c == close => {}
+                Some(c) => {
+                    return self.err(format!(
+                        "expected ',' or '{close}', found {}",
+                        describe_char(c)
+                    ));
+                }
+                None => return self.never_closed(open),
+            }
+        }
+    }
+
+    /// After `{`: a dict or a set.
+    fn parse_brace(&mut self, open: usize) -> Result<Value, NpyError> {
+        self.skip_ws();
+        if self.peek() == Some('}') {
+            self.pos += 1;
+            return Ok(Value::Dict(Vec::new()));
+        }
+        let first = self.parse_value()?;
+        self.skip_ws();
+        if self.peek() != Some(':') {
+            let mut items = vec![first];
+            match self.peek() {
+                Some(',') => {
+                    self.pos += 1;
+                    items.extend(self.parse_seq('}', open)?);
+                }
+                Some('}') => self.pos += 1,
+                Some(c) => {
+                    return self.err(format!(
+                        "expected ':', ',' or '}}', found {}",
+                        describe_char(c)
+                    ));
+                }
+                None => return self.never_closed(open),
+            }
+            return Ok(Value::Set(items));
+        }
+        self.pos += 1;
+        let mut items = vec![(first, self.parse_value()?)];
+        loop {
+            self.skip_ws();
+            match self.peek() {
+                Some(',') => self.pos += 1,
+                Some('}') => {
+                    self.pos += 1;
+                    return Ok(Value::Dict(items));
+                }
+                Some(c) => {
+                    return self.err(format!("expected ',' or '}}', found {}", describe_char(c)));
+                }
+                None => return self.never_closed(open),
+            }
+            self.skip_ws();
+            if self.peek() == Some('}') {
+                self.pos += 1;
+                return Ok(Value::Dict(items));
+            }
+            let key = self.parse_value()?;
+            self.skip_ws();
+            if self.peek() != Some(':') {
+                return self.err("expected ':' after a dict key");
+            }
+            self.pos += 1;
+            let value = self.parse_value()?;
+            items.push((key, value));
+        }
+    }
+
+    /// One or more adjacent string literals (Python concatenates them).
+    fn parse_strings(&mut self) -> Result<Value, NpyError> {
+        let start = self.pos;
+        let mut text: Option<String> = None;
+        let mut bytes: Option<Vec<u8>> = None;
+        loop {
+            let lit_start = self.pos;
+            let prefix = self.take_ident().to_ascii_lowercase();
+            let is_bytes = prefix.contains('b');
+            let is_raw = prefix.contains('r');
+            let (s, b) = self.parse_string_body(lit_start, is_raw, is_bytes)?;
+            match (is_bytes, &mut text, &mut bytes) {
+                (false, None, None) => text = Some(s),
+                (false, Some(t), None) => t.push_str(&s),
+                (true, None, None) => bytes = Some(b),
+                (true, None, Some(v)) => v.extend(b),
+                _ => return self.err_at(lit_start, "cannot mix bytes and str literals"),
+            }
+            self.skip_ws();
+            let save = self.pos;
+            let next_prefix = self.take_ident().to_ascii_lowercase();
+            let is_string_next = matches!(self.peek(), Some('\'' | '"'))
+                && matches!(next_prefix.as_str(), "" | "u" | "b" | "r" | "br" | "rb");
+            self.pos = save;
+            if !is_string_next {
+                break;
+            }
+        }
+        match (text, bytes) {
+            (Some(t), _) => Ok(Value::Str(t)),
+            (_, Some(b)) => Ok(Value::Bytes(b)),
+            _ => self.err_at(start, "expected a string"),
+        }
+    }
+
+    /// The quoted part of a string literal; returns the text (for str) or bytes (for bytes).
+    fn parse_string_body(
+        &mut self,
+        start: usize,
+        raw: bool,
+        is_bytes: bool,
+    ) -> Result<(String, Vec<u8>), NpyError> {
+        let Some(quote) = self.bump() else {
+            return self.err("expected a quote");
+        };
+        if self.peek() == Some(quote) && self.peek_at(1) == Some(quote) {
+            return self.err_at(
+                start,
+                "triple-quoted strings are not supported in NPY headers",
+            );
+        }
+        let mut out = String::new();
+        loop {
+            let Some(c) = self.bump() else {
+                return self.err_at(start, "unterminated string");
+            };
+            match c {
+                c if c == quote => break,
+                '\n' | '\r' => return self.err_at(start, "unterminated string (line break)"),
+                '\\' => {
+                    let esc_pos = self.pos - 1;
+                    let Some(e) = self.bump() else {
+                        return self.err_at(start, "unterminated string");
+                    };
+                    if raw {
+                        // In raw strings the backslash stays; `\'` does not end the string.
+                        out.push('\\');
+                        out.push(e);
+                        continue;
+                    }
+                    match e {
+                        '\n' => {}
+                        '\\' | '\'' | '"' => out.push(e),
+                        'n' => out.push('\n'),
+                        'r' => out.push('\r'),
+                        't' => out.push('\t'),
+                        'a' => out.push('\x07'),
+                        'b' => out.push('\x08'),
+                        'f' => out.push('\x0c'),
+                        'v' => out.push('\x0b'),
+                        '0'..='7' => {
+                            let mut v = e.to_digit(8).unwrap_or(0);
+                            for _ in 0..2 {
+                                match self.peek().and_then(|d| d.to_digit(8)) {
+                                    Some(d) => {
+                                        v = v * 8 + d;
+                                        self.pos += 1;
+                                    }
+                                    None => break,
+                                }
+                            }
+                            out.push(self.code_point(v, esc_pos)?);
+                        }
+                        'x' => {
+                            let v = self.hex_digits(2, esc_pos)?;
+                            out.push(self.code_point(v, esc_pos)?);
+                        }
+                        'u' | 'U' if !is_bytes => {
+                            let v = self.hex_digits(if e == 'u' { 4 } else { 8 }, esc_pos)?;
+                            out.push(self.code_point(v, esc_pos)?);
+                        }
+                        'N' if !is_bytes => {
+                            return self.err_at(esc_pos, "\\N{...} escapes are not supported");
+                        }
+                        other => {
+                            out.push('\\');
+                            out.push(other);
+                        }
+                    }
+                }
+                c if is_bytes && !c.is_ascii() => {
+                    return self.err_at(start, "bytes can only contain ASCII literal characters");
+                }
+                c => out.push(c),
+            }
+        }
+        if is_bytes {
+            let mut bytes = Vec::with_capacity(out.len());
+            for c in out.chars() {
+                match u8::try_from(u32::from(c)) {
+                    Ok(b) => bytes.push(b),
+                    Err(_) => return self.err_at(start, "bytes escape value is larger than 0o377"),
+                }
+            }
+            Ok((String::new(), bytes))
+        } else {
+            Ok((out, Vec::new()))
+        }
+    }
+
+    fn hex_digits(&mut self, n: usize, esc_pos: usize) -> Result<u32, NpyError> {
+        let mut v: u32 = 0;
+        for _ in 0..n {
+            match self.peek().and_then(|d| d.to_digit(16)) {
+                Some(d) => {
+                    v = v.wrapping_mul(16).wrapping_add(d);
+                    self.pos += 1;
+                }
+                None => return self.err_at(esc_pos, "truncated escape sequence"),
+            }
+        }
+        Ok(v)
+    }
+
+    fn code_point(&self, v: u32, esc_pos: usize) -> Result<char, NpyError> {
+        match char::from_u32(v) {
+            Some(c) => Ok(c),
+            None => self.err_at(esc_pos, "escape sequence is not a valid character"),
+        }
+    }
+
+    /// A number literal; ints become `Value::Int`, with an optional Python 2 `L` suffix.
+    fn parse_number(&mut self) -> Result<Value, NpyError> {
+        let start = self.pos;
+        let rest = &self.src[self.pos..];
+        let radix = match rest.get(..2).map(str::to_ascii_lowercase).as_deref() {
+            Some("0x") => 16,
+            Some("0o") => 8,
+            Some("0b") => 2,
+            _ => 10,
+        };
+        let value = if radix != 10 {
+            self.pos += 2;
+            self.parse_digits(radix, start)?
+        } else {
+            let digits_start = self.pos;
+            let v = self.parse_digits(10, start)?;
+            let is_float = matches!(self.peek(), Some('.' | 'e' | 'E' | 'j' | 'J'));
+            if is_float {
+                self.skip_float_tail();
+                return Ok(if self.src[start..self.pos].ends_with(['j', 'J']) {
+                    Value::Complex
+                } else {
+                    Value::Float
+                });
+            }
+            let text = &self.src[digits_start..self.pos];
+            if text.len() > 1 && text.starts_with('0') && text.chars().any(|c| c != '0' && c != '_')
+            {
+                return self.err_at(
+                    start,
+                    "leading zeros in decimal integer literals are not permitted",
+                );
+            }
+            v
+        };
+        if self.peek().is_some_and(|c| c.is_alphanumeric() || c == '_') {
+            // Python 2 long suffix: a separate NAME token 'L' that numpy filters out.
+            let save = self.pos;
+            if self.take_ident() == "L" && self.allow_long {
+                self.saw_long = true;
+                return Ok(value);
+            }
+            self.pos = save;
+            return self.err_at(start, "invalid number literal");
+        }
+        // `3 L` tokenizes the same way as `3L`.
+        let save = self.pos;
+        self.skip_ws();
+        if self.allow_long
+            && self.src[self.pos..].starts_with('L')
+            && !self.src[self.pos + 1..]
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_alphanumeric() || c == '_')
+        {
+            self.pos += 1;
+            self.saw_long = true;
+        } else {
+            self.pos = save;
+        }
+        Ok(value)
+    }
+
+    fn parse_digits(&mut self, radix: u32, start: usize) -> Result<Value, NpyError> {
+        let mut value: Option<i128> = Some(0);
+        let mut any = false;
+        let mut last_underscore = false;
+        while let Some(c) = self.peek() {
+            if c == '_' {
+                if !any || last_underscore {
+                    return self.err_at(start, "invalid number literal");
+                }
+                last_underscore = true;
+                self.pos += 1;
+                continue;
+            }
+            let Some(d) = c.to_digit(radix) else {
+                if radix == 10 || !c.is_ascii_hexdigit() {
+                    break;
+                }
+                return self.err_at(start, "invalid digit in number literal");
+            };
+            value = value
+                .and_then(|v| v.checked_mul(i128::from(radix)))
+                .and_then(|v| v.checked_add(i128::from(d)));
+            any = true;
+            last_underscore = false;
+            self.pos += 1;
+        }
+        if last_underscore || (!any && radix != 10) {
+            return self.err_at(start, "invalid number literal");
+        }
+        if !any && self.peek() != Some('.') {
+            return self.err_at(start, "invalid number literal");
+        }
+        Ok(Value::Int(value))
+    }
+
+    fn skip_float_tail(&mut self) {
+        while let Some(c) = self.peek() {
+            let prev = self.src[..self.pos].chars().last();
+            let ok = c.is_ascii_digit()
+                || matches!(c, '.' | 'e' | 'E' | '_')
+                || (matches!(c, '+' | '-') && matches!(prev, Some('e' | 'E')));
+            if ok {
+                self.pos += 1;
+            } else {
+                if matches!(c, 'j' | 'J') {
+                    self.pos += 1;
+                }
+                break;
+            }
+        }
+    }
+}
+
+fn describe_char(c: char) -> String {
+    if c.is_ascii_graphic() {
+        format!("'{c}'")
+    } else {
+        format!("character U+{:04X}", c as u32)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // Real payloads from the corpus (base64-decoded `npy` values).
+
+    /// `|S12` (1,), a TF-IDF/feature name; 3.4.0-era 16-byte-aligned header.
+    const REAL_S12: &[u8] = b"\x93NUMPY\x01\x00F\x00{'descr': '|S12', 'fortran_order': False, 'shape': (1,), }           \
+    \nsepal_length";
+    /// `<i8` (1,), an NDArrayWrapperCodec scalar.
+    const REAL_I8: &[u8] = b"\x93NUMPY\x01\x00F\x00{'descr': '<i8', 'fortran_order': False, 'shape': (1,), }            \
+    \n\x01\x00\x00\x00\x00\x00\x00\x00";
+    /// `<i4` (1,) with a 64-byte-aligned header (newer numpy).
+    const REAL_I4_ALIGN64: &[u8] = b"\x93NUMPY\x01\x00v\x00{'descr': '<i4', 'fortran_order': False, 'shape': (1,), }             \
+    \x20                                              \n\x0b\x00\x00\x00";
+    /// `<f8` (0,): empty.
+    const REAL_F8_EMPTY: &[u8] = b"\x93NUMPY\x01\x00F\x00{'descr': '<f8', 'fortran_order': False, 'shape': (0,), }            \
+    \n";
+    /// sklearn Tree `nodes` (5 nodes, 7 fields, pre-1.3 layout).
+    const REAL_TREE: &[u8] = b"\x93NUMPY\x01\x00\xe6\x00{'descr': [('left_child', '<i8'), ('right_child', '<i8'), ('feature\
+    ', '<i8'), ('threshold', '<f8'), ('impurity', '<f8'), ('n_node_samples', '<i8'), ('weighted_\
+    n_node_samples', '<f8')], 'fortran_order': False, 'shape': (5,), }    \n\x01\x00\x00\x00\x00\
+    \x00\x00\x00\x04\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x80\
+    ff\xf2?\xba\xcc\xf0=\xe7\x1f{?\x96\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\xc0b@\x02\
+    \x00\x00\x00\x00\x00\x00\x00\x03\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\
+    \x00\x00\x00\xc0\xcc\xcc\xf0?\xff\xff\xff\xff\xff\xff\xcf?\x02\x00\x00\x00\x00\x00\x00\x00\
+    \x00\x00\x00\x00\x00\x00\x00@\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\
+    \xff\xfe\xff\xff\xff\xff\xff\xff\xff\x00\x00\x00\x00\x00\x00\x00\xc0\x00\x00\x00\x00\x00\x00\
+    \x00\x00\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\xf0?\xff\xff\xff\xff\xff\
+    \xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xfe\xff\xff\xff\xff\xff\xff\xff\x00\x00\x00\x00\
+    \x00\x00\x00\xc0\x00\x00\x00\x00\x00\x00\x00\x00\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\
+    \x00\x00\x00\xf0?\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xfe\xff\
+    \xff\xff\xff\xff\xff\xff\x00\x00\x00\x00\x00\x00\x00\xc0\x00\x00\x00\x00\x00\xc0{<\x94\x00\
+    \x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x80b@";
+
+    /// A version 1.0 file with `header` padded and terminated like numpy does (16-byte).
+    fn v1(header: &str, data: &[u8]) -> Vec<u8> {
+        let mut h = header.to_owned();
+        while !(10 + h.len() + 1).is_multiple_of(16) {
+            h.push(' ');
+        }
+        h.push('\n');
+        versioned((1, 0), h.as_bytes(), data)
+    }
+
+    fn versioned(version: (u8, u8), header: &[u8], data: &[u8]) -> Vec<u8> {
+        let mut out = MAGIC.to_vec();
+        out.extend([version.0, version.1]);
+        if version == (1, 0) {
+            out.extend((header.len() as u16).to_le_bytes());
+        } else {
+            out.extend((header.len() as u32).to_le_bytes());
+        }
+        out.extend(header);
+        out.extend(data);
+        out
+    }
+
+    fn dict(descr: &str, shape: &str) -> String {
+        format!("{{'descr': {descr}, 'fortran_order': False, 'shape': {shape}, }}")
+    }
+
+    fn le_f64(values: &[f64]) -> Vec<u8> {
+        values.iter().flat_map(|v| v.to_le_bytes()).collect()
+    }
+
+    #[test]
+    fn real_string_payload() {
+        let a = parse(REAL_S12).unwrap();
+        assert_eq!(a.version, (1, 0));
+        assert_eq!(a.descr.to_python(), "'|S12'");
+        assert_eq!(a.shape, vec![1]);
+        assert_eq!(a.data_offset, 80);
+        assert_eq!(a.itemsize(), 12);
+        assert_eq!(a.strings().unwrap(), vec!["sepal_length"]);
+        assert_eq!(a.header_bytes(), &REAL_S12[10..80]);
+        assert!(a.header.ends_with(" \n"));
+        assert_eq!(a.trailing, 0);
+        assert_eq!(a.f64_values(), None);
+    }
+
+    #[test]
+    fn real_scalar_payloads() {
+        let a = parse(REAL_I8).unwrap();
+        assert_eq!(a.i64_values().unwrap(), vec![1]);
+        assert_eq!(a.f64_values().unwrap(), vec![1.0]);
+        let b = parse(REAL_I4_ALIGN64).unwrap();
+        assert_eq!(b.data_offset, 128);
+        assert_eq!(b.i64_values().unwrap(), vec![11]);
+        let e = parse(REAL_F8_EMPTY).unwrap();
+        assert!(e.is_empty());
+        assert_eq!(e.f64_values().unwrap(), Vec::<f64>::new());
+    }
+
+    #[test]
+    fn real_tree_nodes() {
+        let a = parse(REAL_TREE).unwrap();
+        assert_eq!(a.len(), 5);
+        assert_eq!(a.itemsize(), 56);
+        assert_eq!(
+            a.descr.to_python(),
+            "[('left_child', '<i8'), ('right_child', '<i8'), ('feature', '<i8'), \
+             ('threshold', '<f8'), ('impurity', '<f8'), ('n_node_samples', '<i8'), \
+             ('weighted_n_node_samples', '<f8')]"
+        );
+        assert!(a.header.contains(&a.descr.to_python()));
+        assert_eq!(a.field_i64("left_child").unwrap(), vec![1, 2, -1, -1, -1]);
+        assert_eq!(a.field_i64("feature").unwrap(), vec![0, 0, -2, -2, -2]);
+        assert_eq!(
+            a.field_f64("n_node_samples").unwrap(),
+            vec![150.0, 2.0, 1.0, 1.0, 148.0]
+        );
+        let t = a.field_f64("threshold").unwrap();
+        assert!((t[0] - 1.1500001).abs() < 1e-6 && t[2] == -2.0);
+        assert_eq!(a.field("threshold").unwrap().offset, 24);
+        assert_eq!(a.field_f64("missing_go_to_left"), None);
+        assert_eq!(a.f64_values(), None);
+    }
+
+    #[test]
+    fn sklearn_13_nodes_with_padding() {
+        let descr = "[('left_child', '<i8'), ('right_child', '<i8'), ('feature', '<i8'), \
+                     ('threshold', '<f8'), ('impurity', '<f8'), ('n_node_samples', '<i8'), \
+                     ('weighted_n_node_samples', '<f8'), ('missing_go_to_left', 'u1'), \
+                     ('', '|V7')]";
+        let mut data = Vec::new();
+        for (left, flag) in [(1i64, 1u8), (-1, 0)] {
+            data.extend(left.to_le_bytes());
+            data.extend([0u8; 16]);
+            data.extend(0.5f64.to_le_bytes());
+            data.extend([0u8; 24]);
+            data.push(flag);
+            data.extend([0xAAu8; 7]);
+        }
+        let a = parse(&v1(&dict(descr, "(2,)"), &data)).unwrap();
+        assert_eq!(a.itemsize(), 64);
+        let fields = a.descr.fields().unwrap();
+        assert_eq!(fields.len(), 9);
+        assert!(fields[8].is_padding() && !fields[7].is_padding());
+        assert_eq!(a.field_i64("left_child").unwrap(), vec![1, -1]);
+        assert_eq!(a.field_i64("missing_go_to_left").unwrap(), vec![1, 0]);
+        assert_eq!(a.field_f64("threshold").unwrap(), vec![0.5, 0.5]);
+        assert_eq!(a.field_f64(""), None);
+        assert_eq!(
+            a.descr.to_python(),
+            descr.split_whitespace().collect::<Vec<_>>().join(" ")
+        );
+        assert!(
+            a.descr
+                .to_python_canonical()
+                .contains("('missing_go_to_left', '|u1')")
+        );
+    }
+
+    #[test]
+    fn header_syntax_variants() {
+        let data = le_f64(&[1.0, 2.0, 3.0]);
+        for header in [
+            "{'descr': '<f8', 'fortran_order': False, 'shape': (3,), }",
+            "{\"descr\": \"<f8\", \"shape\": (3,), \"fortran_order\": False}",
+            "{'shape':(3,),'fortran_order':False,'descr':'<f8'}",
+            "  {'descr': '<' 'f8', # comment\n 'fortran_order': False, 'shape': (0x3,)}",
+            "{u'descr': u'<f8', 'fortran_order': False, 'shape': (+3,), }",
+            "{'descr': '\\x3cf8', 'fortran_order': False, 'shape': (3,), }",
+            "{'descr': '<i8', 'descr': '<f8', 'fortran_order': False, 'shape': (3,), }",
+        ] {
+            let a = parse(&v1(header, &data)).unwrap_or_else(|e| panic!("{header}: {e}"));
+            assert_eq!(a.f64_values().unwrap(), vec![1.0, 2.0, 3.0], "{header}");
+            assert!(!a.py2_long_ints);
+        }
+    }
+
+    #[test]
+    fn python2_long_suffix() {
+        let data = le_f64(&[1.0, 2.0, 3.0]);
+        let a = parse(&v1(&dict("'<f8'", "(3L,)"), &data)).unwrap();
+        assert!(a.py2_long_ints);
+        assert_eq!(a.shape, vec![3]);
+        let mut h = dict("'<f8'", "(3L,)");
+        h.push('\n');
+        let err = parse(&versioned((3, 0), h.as_bytes(), &data)).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                NpyError::HeaderSyntax {
+                    offset_in_header: 51,
+                    ..
+                }
+            ),
+            "{err}"
+        );
+        let err = parse(&v1(&dict("'<f8'", "(3l,)"), &data)).unwrap_err();
+        assert!(matches!(err, NpyError::HeaderSyntax { .. }));
+    }
+
+    #[test]
+    fn versions_2_and_3() {
+        let mut h = dict("[('ключ', '<f8')]", "(1,)");
+        h.push('\n');
+        let a = parse(&versioned((3, 0), h.as_bytes(), &le_f64(&[2.5]))).unwrap();
+        assert_eq!(a.version, (3, 0));
+        assert_eq!(a.field_f64("ключ").unwrap(), vec![2.5]);
+        assert_eq!(a.header_bytes(), h.as_bytes());
+        let b = parse(&versioned((2, 0), h.as_bytes(), &le_f64(&[2.5]))).unwrap();
+        // Versions 1.0 and 2.0 are Latin-1: the same bytes read as other characters.
+        assert_eq!(b.header_bytes(), h.as_bytes());
+        assert!(b.field("ключ").is_none());
+        let err = parse(&versioned((3, 0), b"{'descr': '\xff'}\n", b"")).unwrap_err();
+        assert_eq!(err, NpyError::HeaderEncoding);
+    }
+
+    #[test]
+    fn simple_dtypes_and_byte_orders() {
+        type Case = (&'static str, Vec<u8>, Option<Vec<f64>>);
+        let cases: Vec<Case> = vec![
+            ("'|b1'", vec![0, 1, 7], Some(vec![0.0, 1.0, 1.0])),
+            ("'?'", vec![1], Some(vec![1.0])),
+            ("'|i1'", vec![0xff], Some(vec![-1.0])),
+            ("'u1'", vec![0xff], Some(vec![255.0])),
+            ("'>i2'", vec![0xff, 0xfe], Some(vec![-2.0])),
+            ("'<u2'", vec![0x01, 0x02], Some(vec![513.0])),
+            ("'>u4'", vec![0, 0, 1, 0], Some(vec![256.0])),
+            ("'<i4'", (-5i32).to_le_bytes().to_vec(), Some(vec![-5.0])),
+            ("'>i8'", (-7i64).to_be_bytes().to_vec(), Some(vec![-7.0])),
+            (
+                "'<u8'",
+                u64::MAX.to_le_bytes().to_vec(),
+                Some(vec![u64::MAX as f64]),
+            ),
+            ("'<f2'", vec![0x00, 0x3e], Some(vec![1.5])),
+            ("'>f2'", vec![0xfc, 0x00], Some(vec![f64::NEG_INFINITY])),
+            ("'<f2'", vec![0x01, 0x00], Some(vec![2f64.powi(-24)])),
+            ("'<f4'", 0.25f32.to_le_bytes().to_vec(), Some(vec![0.25])),
+            ("'>f8'", 1.5f64.to_be_bytes().to_vec(), Some(vec![1.5])),
+            ("'=f8'", 1.5f64.to_le_bytes().to_vec(), Some(vec![1.5])),
+            ("'d'", 1.5f64.to_le_bytes().to_vec(), Some(vec![1.5])),
+            ("'float64'", 1.5f64.to_le_bytes().to_vec(), Some(vec![1.5])),
+            ("'<f16'", vec![0; 16], None),
+            ("'<c16'", vec![0; 16], None),
+            ("'<c8'", vec![0; 8], None),
+            ("'|V4'", vec![0; 4], None),
+        ];
+        for (descr, data, want) in cases {
+            let itemsize = parse_typestr(descr.trim_matches('\'')).unwrap().itemsize();
+            let shape = format!("({},)", data.len() / itemsize);
+            let a =
+                parse(&v1(&dict(descr, &shape), &data)).unwrap_or_else(|e| panic!("{descr}: {e}"));
+            assert_eq!(a.f64_values(), want, "{descr}");
+        }
+        let a = parse(&v1(&dict("'<u8'", "(1,)"), &u64::MAX.to_le_bytes())).unwrap();
+        assert_eq!(a.i64_values(), None);
+        let a = parse(&v1(&dict("'<f8'", "(1,)"), &1.0f64.to_le_bytes())).unwrap();
+        assert_eq!(a.i64_values(), None);
+    }
+
+    #[test]
+    fn typestr_details() {
+        let t = parse_typestr("<U3").unwrap();
+        assert_eq!(
+            (t.byte_order, t.kind, t.size, t.itemsize()),
+            ('<', 'U', 3, 12)
+        );
+        let t = parse_typestr("u1").unwrap();
+        assert_eq!((t.byte_order, t.canonical()), ('|', "|u1".to_owned()));
+        assert_eq!(parse_typestr("?").unwrap().canonical(), "|b1");
+        assert_eq!(parse_typestr("=i8").unwrap().canonical(), "<i8");
+        let t = parse_typestr("<M8[ns]").unwrap();
+        assert_eq!(
+            (t.kind, t.unit.as_str(), t.canonical()),
+            ('M', "ns", "<M8[ns]".to_owned())
+        );
+        assert_eq!(parse_typestr("datetime64[10s]").unwrap().unit, "10s");
+        for bad in [
+            "<x8", "<f12", "|b2", "<M4", "<M8[]", "<M8[xx]", "!i8", "", "<", "i8 ",
+        ] {
+            assert!(
+                matches!(parse_typestr(bad), Err(NpyError::UnknownDtype(_))),
+                "{bad}"
+            );
+        }
+        for obj in ["|O", "O", "<O8", "object"] {
+            assert_eq!(parse_typestr(obj), Err(NpyError::ObjectDtype), "{obj}");
+        }
+    }
+
+    #[test]
+    fn strings_and_datetimes() {
+        let mut data = Vec::new();
+        for s in ["ab", "xyz", "é😀"] {
+            let mut chars: Vec<u32> = s.chars().map(u32::from).collect();
+            chars.resize(3, 0);
+            data.extend(chars.iter().flat_map(|c| c.to_be_bytes()));
+        }
+        let a = parse(&v1(&dict("'>U3'", "(3,)"), &data)).unwrap();
+        assert_eq!(a.strings().unwrap(), vec!["ab", "xyz", "é😀"]);
+        let a = parse(&v1(&dict("'|S3'", "(2,)"), b"a\0\0\xffb\0")).unwrap();
+        assert_eq!(a.strings().unwrap(), vec!["a", "\u{fffd}b"]);
+        let a = parse(&v1(&dict("'|S0'", "(5,)"), b"")).unwrap();
+        assert_eq!((a.len(), a.strings()), (5, None));
+        let mut data = 1_577_836_800_000_000_000i64.to_le_bytes().to_vec();
+        data.extend(i64::MIN.to_le_bytes());
+        let a = parse(&v1(&dict("'<M8[ns]'", "(2,)"), &data)).unwrap();
+        assert_eq!(
+            a.i64_values().unwrap(),
+            vec![1_577_836_800_000_000_000, i64::MIN]
+        );
+        assert_eq!(a.f64_values(), None);
+    }
+
+    #[test]
+    fn shapes_and_layouts() {
+        let a = parse(&v1(&dict("'<f8'", "()"), &le_f64(&[3.25]))).unwrap();
+        assert_eq!((a.shape.clone(), a.len()), (vec![], 1));
+        let a = parse(&v1(&dict("'<i4'", "(3, 0)"), b"")).unwrap();
+        assert_eq!((a.len(), a.data.len()), (0, 0));
+        let h = "{'descr': '<f8', 'fortran_order': True, 'shape': (2, 3), }";
+        let a = parse(&v1(h, &le_f64(&[0.0, 3.0, 1.0, 4.0, 2.0, 5.0]))).unwrap();
+        assert!(a.fortran_order);
+        assert_eq!(a.f64_values().unwrap(), vec![0.0, 3.0, 1.0, 4.0, 2.0, 5.0]);
+        let a = parse(&v1(&dict("'<f8'", "(1,)"), b"12345678xyz")).unwrap();
+        assert_eq!((a.trailing, a.data.len()), (3, 8));
+    }
+
+    #[test]
+    fn structured_forms() {
+        let h = dict("[('p', [('x', '<f8'), ('y', '<i2')]), ('z', 'u1')]", "(1,)");
+        let a = parse(&v1(&h, &[0; 11])).unwrap();
+        assert_eq!(a.itemsize(), 11);
+        assert_eq!(a.field("z").unwrap().offset, 10);
+        assert_eq!(a.field_f64("p"), None);
+        let h = dict(
+            "[('m', '<i4', (2, 2)), ('n', '>f4', 3), (('The A', 'a'), '<i2')]",
+            "(1,)",
+        );
+        let mut data: Vec<u8> = (1..=4i32).flat_map(|v| v.to_le_bytes()).collect();
+        data.extend([1.0f32, 2.0, 3.0].iter().flat_map(|v| v.to_be_bytes()));
+        data.extend(9i16.to_le_bytes());
+        let a = parse(&v1(&h, &data)).unwrap();
+        assert_eq!(a.field_i64("m").unwrap(), vec![1, 2, 3, 4]);
+        assert_eq!(a.field_f64("n").unwrap(), vec![1.0, 2.0, 3.0]);
+        assert_eq!(a.field("a").unwrap().title.as_deref(), Some("The A"));
+        assert_eq!(a.field_i64("a").unwrap(), vec![9]);
+        assert_eq!(
+            a.descr.to_python(),
+            "[('m', '<i4', (2, 2)), ('n', '>f4', (3,)), (('The A', 'a'), '<i2')]"
+        );
+        // numpy's legacy repeat prefix and (dtype, shape) tuples merge into the field shape.
+        let h = dict(
+            "[('a', '2i4'), ('b', ('<i2', (3,)), (2,)), ('', '<f8', (2,))]",
+            "(1,)",
+        );
+        let a = parse(&v1(&h, &[0; 8 + 12 + 16])).unwrap();
+        let f = a.descr.fields().unwrap();
+        assert_eq!(
+            (f[0].shape.clone(), f[1].shape.clone()),
+            (vec![2], vec![2, 3])
+        );
+        assert!(f[2].is_padding());
+        let h = dict("[(\"it's\", '<f8')]", "(1,)");
+        assert_eq!(
+            parse(&v1(&h, &[0; 8])).unwrap().descr.to_python(),
+            "[(\"it's\", '<f8')]"
+        );
+        let a = parse(&v1(&dict("[]", "(4,)"), b"")).unwrap();
+        assert_eq!((a.itemsize(), a.field_f64("x")), (0, None));
+    }
+
+    #[test]
+    fn top_level_subarray_descr() {
+        // numpy loads ('<f8', (1,)) as plain '<f8' but fails on ('<f8', (3,)).
+        let a = parse(&v1(&dict("('<f8', (1,))", "(2,)"), &le_f64(&[1.0, 2.0]))).unwrap();
+        assert_eq!(a.f64_values().unwrap(), vec![1.0, 2.0]);
+        let err = parse(&v1(
+            &dict("('<f8', (3,))", "(1,)"),
+            &le_f64(&[1.0, 2.0, 3.0]),
+        ))
+        .unwrap_err();
+        assert!(
+            matches!(err, NpyError::InvalidValue { key: "descr", .. }),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn error_kinds() {
+        let ok = v1(&dict("'<f8'", "(1,)"), &le_f64(&[1.0]));
+        let e = |bytes: &[u8]| parse(bytes).unwrap_err();
+        assert_eq!(e(b"PK\x03\x04 not npy"), NpyError::BadMagic);
+        assert_eq!(e(b"\x93NUMPX\x01\x00"), NpyError::BadMagic);
+        assert_eq!(e(b"x"), NpyError::BadMagic);
+        assert!(matches!(
+            e(b""),
+            NpyError::Truncated {
+                needed: 8,
+                available: 0,
+                ..
+            }
+        ));
+        assert!(matches!(
+            e(&ok[..9]),
+            NpyError::Truncated {
+                what: "header length",
+                ..
+            }
+        ));
+        assert!(matches!(
+            e(&ok[..40]),
+            NpyError::Truncated {
+                what: "header",
+                needed: 70,
+                available: 30
+            }
+        ));
+        let mut bad = ok.clone();
+        bad[6] = 4;
+        assert_eq!(e(&bad), NpyError::UnsupportedVersion(4, 0));
+        bad[6] = 1;
+        bad[7] = 1;
+        assert_eq!(e(&bad), NpyError::UnsupportedVersion(1, 1));
+        let limits = Limits {
+            max_header_len: 32,
+            ..Limits::default()
+        };
+        assert_eq!(
+            parse_with(&ok, &limits).unwrap_err(),
+            NpyError::HeaderTooLong { len: 70, limit: 32 }
+        );
+        let syntax = |h: &str| match e(&v1(h, b"")) {
+            NpyError::HeaderSyntax {
+                offset_in_header, ..
+            } => offset_in_header,
+            other => panic!("{h}: {other}"),
+        };
+        assert_eq!(
+            syntax("{'descr': '<f8', 'fortran_order': False, 'shape': (3,) "),
+            0
+        );
+        assert_eq!(syntax("{'descr': <f8}"), 10);
+        assert_eq!(syntax("{'descr': '<f8}"), 10);
+        assert_eq!(syntax("{'descr': eval('1')}"), 10);
+        assert_eq!(syntax("{'shape': (03,)}"), 11);
+        assert_eq!(syntax("{'a': 1} x"), 9);
+        assert_eq!(syntax(""), 6);
+        assert_eq!(syntax(&"(".repeat(500)), MAX_DEPTH);
+        assert!(matches!(e(&v1("[1, 2]", b"")), NpyError::NotADict(_)));
+        assert!(matches!(e(&v1("{1, 2}", b"")), NpyError::NotADict(_)));
+        assert_eq!(
+            e(&v1("{'descr': '<f8', 'shape': (1,)}", b"")),
+            NpyError::MissingKey("fortran_order")
+        );
+        assert_eq!(
+            e(&v1("{'descr': '<f8', 'fortran_order': False}", b"")),
+            NpyError::MissingKey("shape")
+        );
+        assert_eq!(
+            e(&v1("{'shape': (), 'fortran_order': False}", b"")),
+            NpyError::MissingKey("descr")
+        );
+        assert_eq!(
+            e(&v1(
+                "{'descr': '<f8', 'fortran_order': False, 'shape': (), 'x': 1}",
+                b""
+            )),
+            NpyError::UnexpectedKey("'x'".to_owned())
+        );
+        assert_eq!(
+            e(&v1(
+                "{b'descr': '<f8', 'fortran_order': False, 'shape': ()}",
+                b""
+            )),
+            NpyError::UnexpectedKey("b'descr'".to_owned())
+        );
+        for (h, key) in [
+            (dict("'<f8'", "[1]"), "shape"),
+            (dict("'<f8'", "(1)"), "shape"),
+            (dict("'<f8'", "(-1,)"), "shape"),
+            (dict("'<f8'", "(1.0,)"), "shape"),
+            (dict("'<f8'", "(True,)"), "shape"),
+            (dict("3", "(1,)"), "descr"),
+            (dict("[('a', '<f8'), ('a', '<i4')]", "(1,)"), "descr"),
+            (dict("[('a',)]", "(1,)"), "descr"),
+            (
+                "{'descr': '<f8', 'fortran_order': 0, 'shape': (1,)}".to_owned(),
+                "fortran_order",
+            ),
+            (
+                "{'descr': '<f8', 'fortran_order': None, 'shape': (1,)}".to_owned(),
+                "fortran_order",
+            ),
+        ] {
+            match e(&v1(&h, &[0; 8])) {
+                NpyError::InvalidValue { key: k, .. } => assert_eq!(k, key, "{h}"),
+                other => panic!("{h}: {other}"),
+            }
+        }
+        assert_eq!(
+            e(&v1(&dict("'|O'", "(1,)"), &[0; 8])),
+            NpyError::ObjectDtype
+        );
+        assert_eq!(
+            e(&v1(&dict("[('a', '<f8'), ('b', 'O')]", "(1,)"), &[0; 16])),
+            NpyError::ObjectDtype
+        );
+        assert_eq!(
+            e(&v1(&dict("'<x8'", "(1,)"), &[0; 8])),
+            NpyError::UnknownDtype("'<x8'".to_owned())
+        );
+        assert_eq!(
+            e(&v1(&dict("'<f8'", "(2,)"), &[0; 12])),
+            NpyError::LengthMismatch {
+                expected: 16,
+                actual: 12
+            }
+        );
+        assert_eq!(
+            e(&v1(&dict("'<f8'", &format!("({},)", u64::MAX)), b"")),
+            NpyError::Overflow
+        );
+        assert_eq!(
+            e(&v1(&dict("'<f8'", &format!("({}0,)", u128::MAX)), b"")),
+            NpyError::Overflow
+        );
+        let huge = Limits {
+            max_elements: u64::MAX,
+            ..Limits::default()
+        };
+        let h = dict(
+            "'<f8'",
+            "(4611686018427387904, 4611686018427387904, 4611686018427387904)",
+        );
+        assert_eq!(
+            parse_with(&v1(&h, b""), &huge).unwrap_err(),
+            NpyError::Overflow
+        );
+        let h = dict("'<f8'", "(4611686018427387904,)");
+        assert_eq!(
+            parse_with(&v1(&h, b""), &huge).unwrap_err(),
+            NpyError::Overflow
+        );
+        let h = dict("'<U4611686018427387904'", "(1,)");
+        assert_eq!(parse(&v1(&h, b"")).unwrap_err(), NpyError::Overflow);
+        // Every message reads as a sentence fragment without a trailing period.
+        for err in [
+            NpyError::BadMagic,
+            NpyError::ObjectDtype,
+            NpyError::Overflow,
+        ] {
+            assert!(!err.to_string().ends_with('.'));
+        }
+    }
+
+    #[test]
+    fn huge_shape_is_rejected_before_allocating() {
+        // A few bytes claiming 10**18 float64 elements (8 EB).
+        let bytes = v1(&dict("'<f8'", "(1000000000000000000,)"), b"");
+        assert_eq!(
+            parse(&bytes).unwrap_err(),
+            NpyError::TooManyElements {
+                declared: 1_000_000_000_000_000_000,
+                limit: 1 << 31
+            }
+        );
+        // Within the element limit, the missing data is reported, still without allocating.
+        let limits = Limits {
+            max_elements: u64::MAX,
+            ..Limits::default()
+        };
+        assert_eq!(
+            parse_with(&bytes, &limits).unwrap_err(),
+            NpyError::LengthMismatch {
+                expected: 8_000_000_000_000_000_000,
+                actual: 0
+            }
+        );
+        let msg = parse(&bytes).unwrap_err().to_string();
+        assert_eq!(
+            msg,
+            "the shape declares 1000000000000000000 elements, more than the limit of 2147483648"
+        );
+    }
+
+    #[test]
+    fn header_size_versus_numpy_limit() {
+        let fields: Vec<String> = (0..600).map(|i| format!("('f{i}', '<f8')")).collect();
+        let h = dict(&format!("[{}]", fields.join(", ")), "(0,)");
+        let a = parse(&v1(&h, b"")).unwrap();
+        assert!(a.header.len() > NUMPY_MAX_HEADER_SIZE && a.header_over_numpy_limit());
+        assert!(!parse(REAL_TREE).unwrap().header_over_numpy_limit());
+    }
+
+    #[test]
+    fn owned_parse_matches_borrowed() {
+        let mut bytes = REAL_TREE.to_vec();
+        bytes.extend(b"trailing");
+        let a = parse(&bytes).unwrap();
+        let b = parse_owned_with(bytes, &Limits::default()).unwrap();
+        assert_eq!(a, b);
+        assert_eq!(a.trailing, 8);
+    }
+
+    #[test]
+    fn truncations_never_panic() {
+        for input in [REAL_TREE, REAL_S12, REAL_I4_ALIGN64] {
+            for len in 0..input.len() {
+                assert!(
+                    parse(&input[..len]).is_err(),
+                    "prefix of {len} bytes parsed"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn bit_flips_and_byte_edits_never_panic() {
+        let mut rng: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = move || {
+            rng ^= rng << 13;
+            rng ^= rng >> 7;
+            rng ^= rng << 17;
+            rng
+        };
+        let specials = b"()[]{},:'\" 0123456789LTFN<>|=fiuUSOVbMx\n\\#";
+        for input in [REAL_TREE, REAL_S12, REAL_I8] {
+            for bit in 0..input.len() * 8 {
+                let mut m = input.to_vec();
+                m[bit / 8] ^= 1 << (bit % 8);
+                let _ = parse(&m);
+            }
+            for _ in 0..3000 {
+                let mut m = input.to_vec();
+                for _ in 0..(1 + next() % 4) {
+                    let at = (next() as usize) % m.len().min(90);
+                    match next() % 3 {
+                        0 => m[at] = specials[(next() as usize) % specials.len()],
+                        1 => m.insert(at, specials[(next() as usize) % specials.len()]),
+                        _ => {
+                            m.remove(at);
+                        }
+                    }
+                }
+                if let Ok(a) = parse(&m) {
+                    assert_eq!(a.data.len() as u64, a.len() * a.itemsize() as u64);
+                    let _ = (
+                        a.f64_values(),
+                        a.i64_values(),
+                        a.strings(),
+                        a.field_f64("threshold"),
+                    );
+                    let _ = a.descr.to_python();
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,157 @@
+use crate::diagnostic::Diagnostic;
+use crate::json::{self, Node, Value};
+use crate::rules::Context;
+use crate::rules::context::Cell;
+
+/// Key names that hold credentials, matched as whole keys (case-insensitive).
+const SECRET_KEYS: &[&str] = &[
+    "session_key",
+    "sessionkey",
+    "password",
+    "passwd",
+    "token",
+    "auth_token",
+    "access_token",
+    "refresh_token",
+    "bearer_token",
+    "api_key",
+    "apikey",
+    "secret",
+    "secret_key",
+    "client_secret",
+    "access_key",
+    "aws_access_key_id",
+    "aws_secret_access_key",
+    "aws_session_token",
+    "aws_credentials",
+    "private_key",
+];
+
+declare_rule! {
+    /// ## What it does
+    /// Finds credentials in the options and model JSON: members whose whole key is a
+    /// credential name (`session_key`, `password`, `token`, `secret_key`, `access_key`,
+    /// `aws_credentials`, ...) with a non-empty value. Keys that merely contain such a word
+    /// (TF-IDF's `token_pattern`) are not secrets. The value is masked in the output.
+    ///
+    /// ## Why is this bad?
+    /// MLTK 5.7 fit copies the search's `session_key` into the saved options (and
+    /// AITKContainer models copy it into the model twice more). Shipping the file in an app or
+    /// a git repository publishes a live Splunk session token.
+    ///
+    /// ## Example
+    /// `"session_key": "6DYqG1..."` in options.
+    ///
+    /// ## How to fix
+    /// Remove the key (MLTK does not need it to apply the model) and revoke the session.
+    pub static SECRET = {
+        code: "MLTK209",
+        name: "secret",
+        severity: Error,
+        summary: "Credentials in the options or the model",
+        check: check,
+    };
+}
+
+fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
+    if let Some(root) = ctx.options_root() {
+        scan(ctx, Cell::Options, root, out);
+    }
+    if let Some(root) = ctx.model_root() {
+        scan(ctx, Cell::Model, root, out);
+    }
+}
+
+fn scan(ctx: &Context<'_>, cell: Cell, root: &Node, out: &mut Vec<Diagnostic>) {
+    let mut stack: Vec<(&Node, String)> = vec![(root, String::new())];
+    while let Some((node, pointer)) = stack.pop() {
+        match &node.value {
+            Value::Object(members) => {
+                for member in members.iter().rev() {
+                    let child = json::pointer_push(&pointer, &member.key);
+                    let key = member.key.to_ascii_lowercase();
+                    if SECRET_KEYS.contains(&key.as_str()) && holds_value(&key, &member.value) {
+                        out.push(
+                            Diagnostic::new(
+                                &SECRET,
+                                ctx.node_span(cell, &member.value),
+                                format!("`{}` in {} holds a credential ({})", member.key, cell.name(), mask(&member.value)),
+                            )
+                            .with_label("credential")
+                            .with_redaction(redaction(ctx.node_span(cell, &member.value)))
+                            .with_pointer(cell.name(), child.clone())
+                            .with_help("remove it from the artifact (MLTK does not need it to apply the model) and revoke it: it is readable by anyone with the file"),
+                        );
+                    }
+                    stack.push((&member.value, child));
+                }
+            }
+            Value::Array(items) => {
+                for (i, item) in items.iter().enumerate().rev() {
+                    stack.push((item, json::pointer_push(&pointer, &i.to_string())));
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Keep the opening quote(s) and four characters visible; mask the rest.
+fn redaction(span: crate::artifact::span::Span) -> crate::artifact::span::Span {
+    crate::artifact::span::Span::new((span.start + 6).min(span.end), span.end)
+}
+
+/// Credentials are strings; only `aws_credentials` holds an object of them. A codec record
+/// (e.g. a TF-IDF vocabulary entry for the word "password") is data, not a credential.
+fn holds_value(key: &str, node: &Node) -> bool {
+    match &node.value {
+        Value::String(s) => !s.trim().is_empty(),
+        Value::Object(members) => {
+            key == "aws_credentials"
+                && !members.is_empty()
+                && node.get(crate::codec::model::TYPE_KEY).is_none()
+        }
+        _ => false,
+    }
+}
+
+/// Enough to recognise the value, never enough to use it.
+fn mask(node: &Node) -> String {
+    match &node.value {
+        Value::String(s) => {
+            let shown: String = s.chars().take(4).collect();
+            format!("value `{shown}…`, {} characters, masked", s.chars().count())
+        }
+        _ => format!("{} value, masked", node.kind_name()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::rules::test_support::{MODEL, OPTIONS, artifact, clean, lint};
+
+    use super::SECRET;
+
+    #[test]
+    fn fires_on_session_key_and_masks_it() {
+        let options = OPTIONS.replace(
+            r#""kfold_cv": null"#,
+            r#""kfold_cv": null, "session_key": "abcdefghijklmnop""#,
+        );
+        let diagnostics = lint(&SECRET, artifact("LinearRegression", MODEL, &options));
+        assert_eq!(diagnostics.len(), 1);
+        assert!(diagnostics[0].message.contains("`abcd…`, 16 characters"));
+        assert!(!diagnostics[0].message.contains("efgh"));
+        assert_eq!(diagnostics[0].pointer.as_deref(), Some("/session_key"));
+    }
+
+    #[test]
+    fn silent_on_token_pattern_and_clean() {
+        let model = MODEL.replace(
+            r#""fit_intercept": true"#,
+            r#""fit_intercept": true, "token_pattern": "(?u)\\b\\w+\\b", "token": null, "vocabulary_": {"password": {"__mlspl_type": ["numpy", "int64"], "ndarray": 3}}"#,
+        );
+        assert!(lint(&SECRET, artifact("LinearRegression", &model, OPTIONS)).is_empty());
+        assert!(lint(&SECRET, clean()).is_empty());
+    }
+}

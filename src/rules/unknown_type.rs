@@ -1,0 +1,176 @@
+use crate::catalog::catalog;
+use crate::codec::model::Record;
+use crate::diagnostic::Diagnostic;
+use crate::rules::Context;
+use crate::rules::context::Cell;
+
+declare_rule! {
+    /// ## What it does
+    /// Checks that every `(module, class)` in the model has a codec in the target MLTK: the
+    /// built-in table plus what the algorithm named in the `algo` cell registers. `TypeCodec`
+    /// references (`"type": [module, name]`) must name a built-in codec key. The message says
+    /// which known MLTK releases do have the pair, and the renamed module path if there is one.
+    ///
+    /// ## Why is this bad?
+    /// The decoder looks each pair up in its codec table. Module paths are whatever the
+    /// library reported at fit time, so a model trained with another MLTK/PSC (Python 2
+    /// `__builtin__`, scikit-learn's private module renames such as
+    /// `sklearn.linear_model.base` → `._base`) fails with `No codec for record of type ...`,
+    /// or, since 5.5, `The model may not be compatible with this version of MLTK`.
+    ///
+    /// ## Example
+    /// `{"__mlspl_type": ["sklearn.linear_model.base", "LinearRegression"], ...}` loaded in
+    /// MLTK 5.7.4.
+    ///
+    /// ## How to fix
+    /// Re-train the model on the MLTK release it must run on. Patching the module path by
+    /// hand makes the record decodable but leaves fitted attributes of the old library
+    /// version (see splunk/security_content#3928).
+    pub static UNKNOWN_TYPE = {
+        code: "MLTK105",
+        name: "unknown-type",
+        severity: Error,
+        summary: "A `(module, class)` has no codec in the target MLTK",
+        check: check,
+    };
+}
+
+fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
+    let Some(model) = ctx.model else {
+        return;
+    };
+    let algo = ctx.algo();
+    // Without the algorithm's registrations we cannot know its codec table.
+    let Some(algo_name) = algo.filter(|name| ctx.target.algorithms.contains_key(*name)) else {
+        return;
+    };
+    if ctx.custom_algorithms.iter().any(|c| c == algo_name) {
+        return;
+    }
+    let target = ctx.target;
+    for record in model.tree.records() {
+        let known = target
+            .codec_for(Some(algo_name), record.module, record.class)
+            .is_some()
+            || is_aitk_special(ctx, record);
+        if !known {
+            out.push(unknown(ctx, record, record.module, record.class, false));
+        }
+        if record.codec == Some("TypeCodec")
+            && let Some([module, name]) =
+                record
+                    .node
+                    .get("type")
+                    .and_then(|t| t.as_array())
+                    .map(|items| {
+                        [
+                            items.first().and_then(|n| n.as_str()),
+                            items.get(1).and_then(|n| n.as_str()),
+                        ]
+                    })
+            && let (Some(module), Some(name)) = (module, name)
+            && !target.is_builtin(module, name)
+        {
+            out.push(unknown(ctx, record, module, name, true));
+        }
+    }
+}
+
+/// 5.7.4 encodes and decodes `algos.AITKContainer` through a special branch, not a codec.
+fn is_aitk_special(ctx: &Context<'_>, record: &Record<'_>) -> bool {
+    record.module == "algos.AITKContainer"
+        && record.class == "AITKContainer"
+        && ctx.target.algorithms.contains_key("AITKContainer")
+}
+
+fn unknown(
+    ctx: &Context<'_>,
+    record: &Record<'_>,
+    module: &str,
+    class: &str,
+    type_ref: bool,
+) -> Diagnostic {
+    let target = ctx.target;
+    let catalog = catalog();
+    let versions = catalog.versions_with(module, class);
+    let mut message = if type_ref {
+        format!(
+            "type reference `{module}.{class}` is not a built-in codec key in MLTK {}",
+            target.id
+        )
+    } else {
+        format!("no codec for `{module}.{class}` in MLTK {}", target.id)
+    };
+    if !versions.is_empty() {
+        message.push_str(&format!(" (known in MLTK {})", versions.join(", ")));
+    }
+    let mut help = format!(
+        "MLTK {} fails with: {}",
+        target.id,
+        target.unknown_type_error(module, class)
+    );
+    if let Some(rename) = catalog.rename_of(module, class) {
+        let (from, to) = (&rename.from, &rename.to);
+        let mover = match rename.library.as_str() {
+            "sklearn" => "scikit-learn",
+            "python" => "Python 3",
+            "" => "the library",
+            other => other,
+        };
+        if from == module {
+            help.push_str(&format!("; {mover} moved `{class}` to `{to}` (MLTK {} and later): re-train the model on the target release", rename.first_version));
+        } else {
+            help.push_str(&format!("; before MLTK {} the module was `{from}`: re-train the model on the target release", rename.first_version));
+        }
+    } else {
+        help.push_str("; re-train the model on the target MLTK release");
+    }
+    let span = if type_ref {
+        record
+            .node
+            .get("type")
+            .map_or(record.type_member.value.span.clone(), |n| n.span.clone())
+    } else {
+        record.type_member.value.span.clone()
+    };
+    let pointer_key = if type_ref { "type" } else { "__mlspl_type" };
+    Diagnostic::new(&UNKNOWN_TYPE, ctx.span_in(Cell::Model, span), message)
+        .with_pointer(
+            "model",
+            crate::json::pointer_push(&record.pointer, pointer_key),
+        )
+        .with_help(help)
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::rules::test_support::{MODEL, OPTIONS, artifact, clean, lint, spanned};
+
+    use super::UNKNOWN_TYPE;
+
+    #[test]
+    fn fires_on_old_module_path() {
+        let model = MODEL.replace("sklearn.linear_model._base", "sklearn.linear_model.base");
+        let text = artifact("LinearRegression", &model, OPTIONS);
+        let diagnostics = lint(&UNKNOWN_TYPE, text.clone());
+        assert_eq!(
+            spanned(&text, &diagnostics),
+            [r#"[""sklearn.linear_model.base"", ""LinearRegression""]"#]
+        );
+        let d = &diagnostics[0];
+        assert!(d.message.contains("known in MLTK"), "{}", d.message);
+        assert!(
+            d.help
+                .as_deref()
+                .unwrap_or("")
+                .contains("The model may not be compatible"),
+            "{:?}",
+            d.help
+        );
+    }
+
+    #[test]
+    fn silent_on_clean() {
+        assert!(lint(&UNKNOWN_TYPE, clean()).is_empty());
+    }
+}

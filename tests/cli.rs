@@ -242,3 +242,34 @@ fn broken_pipe_is_not_an_error() {
     );
     assert!(String::from_utf8_lossy(&output.stderr).is_empty());
 }
+
+#[test]
+fn human_output_never_shows_a_credential() {
+    let secret = "s3cr3t-SESSION-token-0123456789";
+    let options = OPTIONS.replace(
+        r#""kfold_cv": null"#,
+        &format!(r#""kfold_cv": null, "session_key": "{secret}""#),
+    );
+    let output = run(
+        &["--stdin-filename", "__mlspl_m.mlmodel", "-"],
+        Some(&artifact(MODEL, &options)),
+    );
+    assert_eq!(output.status.code(), Some(1));
+    let out = stdout(&output);
+    assert!(out.contains("MLTK209 secret"), "{out}");
+    assert!(
+        !out.contains("SESSION-token"),
+        "the credential leaked:\n{out}"
+    );
+    let json = run(
+        &[
+            "--format",
+            "json",
+            "--stdin-filename",
+            "__mlspl_m.mlmodel",
+            "-",
+        ],
+        Some(&artifact(MODEL, &options)),
+    );
+    assert!(!stdout(&json).contains("SESSION-token"));
+}

@@ -48,31 +48,51 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         return;
     }
     let target = ctx.target;
+    // One finding per distinct pair, at its first record, with the number of records: a
+    // forest of 200 trees has one problem, not 200.
+    let mut seen: Vec<(String, String, bool, usize, usize)> = Vec::new();
+    let mut firsts: Vec<(&Record<'_>, bool)> = Vec::new();
+    let mut note = |record, module: &str, class: &str, type_ref: bool| {
+        if let Some(entry) = seen
+            .iter_mut()
+            .find(|(m, c, t, _, _)| m == module && c == class && *t == type_ref)
+        {
+            entry.3 += 1;
+        } else {
+            seen.push((
+                module.to_owned(),
+                class.to_owned(),
+                type_ref,
+                1,
+                firsts.len(),
+            ));
+            firsts.push((record, type_ref));
+        }
+    };
     for record in model.tree.records() {
         let known = target
             .codec_for(Some(algo_name), record.module, record.class)
             .is_some()
             || is_aitk_special(ctx, record);
         if !known {
-            out.push(unknown(ctx, record, record.module, record.class, false));
+            note(record, record.module, record.class, false);
         }
         if record.codec == Some("TypeCodec")
-            && let Some([module, name]) =
-                record
-                    .node
-                    .get("type")
-                    .and_then(|t| t.as_array())
-                    .map(|items| {
-                        [
-                            items.first().and_then(|n| n.as_str()),
-                            items.get(1).and_then(|n| n.as_str()),
-                        ]
-                    })
-            && let (Some(module), Some(name)) = (module, name)
+            && let Some(items) = record.node.get("type").and_then(|t| t.as_array())
+            && let [module, name] = items
+            && let (Some(module), Some(name)) = (module.as_str(), name.as_str())
             && !target.is_builtin(module, name)
         {
-            out.push(unknown(ctx, record, module, name, true));
+            note(record, module, name, true);
         }
+    }
+    for (module, class, type_ref, count, first) in seen {
+        let (record, _) = firsts[first];
+        let mut diagnostic = unknown(ctx, record, &module, &class, type_ref);
+        if count > 1 {
+            diagnostic.message.push_str(&format!(" ({count} records)"));
+        }
+        out.push(diagnostic);
     }
 }
 
@@ -166,6 +186,24 @@ mod tests {
                 .contains("The model may not be compatible"),
             "{:?}",
             d.help
+        );
+    }
+
+    #[test]
+    fn one_finding_per_distinct_pair() {
+        let inner =
+            r#"{"__mlspl_type": ["sklearn.linear_model.base", "LinearRegression"], "dict": {}}"#;
+        let model = MODEL.replace(
+            r#""fit_intercept": true"#,
+            &format!(r#""fit_intercept": true, "a": {inner}, "b": [{inner}], "t": {{"__mlspl_type": ["builtins", "type"], "type": ["numpy", "bool"]}}"#),
+        );
+        let diagnostics = lint(&UNKNOWN_TYPE, artifact("LinearRegression", &model, OPTIONS));
+        let messages: Vec<&str> = diagnostics.iter().map(|d| d.message.as_str()).collect();
+        assert_eq!(messages.len(), 2, "{messages:?}");
+        assert!(messages[0].ends_with("(2 records)"), "{messages:?}");
+        assert!(
+            messages[1].starts_with("type reference `numpy.bool`"),
+            "{messages:?}"
         );
     }
 

@@ -4,6 +4,7 @@ pub mod model;
 pub mod npy;
 pub mod npz;
 pub mod pickle;
+pub mod pyjson;
 
 use crate::json;
 

@@ -7,6 +7,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use rayon::prelude::*;
 
 use crate::catalog::catalog;
+use crate::format_cmd::{self, FmtOutcome};
 use crate::inputs::{self, Input};
 use crate::linter::{FileReport, lint_bytes};
 use crate::report::{self, Format, Style, Summary};
@@ -31,6 +32,51 @@ enum Command {
     Explain {
         /// Rule code (e.g. MLTK101) or name (e.g. model-json).
         code: String,
+    },
+    /// Re-encode each artifact as MLTK writes it and compare byte for byte.
+    Roundtrip {
+        /// Files or directories.
+        #[arg(required = true, value_name = "PATH")]
+        paths: Vec<PathBuf>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = FormatArg::Human)]
+        format: FormatArg,
+    },
+    /// Rewrite artifacts in the canonical form MLTK writes, without changing any value.
+    Fmt {
+        /// Files or directories.
+        #[arg(required = true, value_name = "PATH")]
+        paths: Vec<PathBuf>,
+        /// Only report which files would change; exit 1 if any would.
+        #[arg(long)]
+        check: bool,
+    },
+    /// Show what is inside a model: estimator, hyperparameters, arrays, trees, options.
+    Inspect {
+        /// The artifact (`-` reads standard input).
+        file: PathBuf,
+        /// Output format: readable text (`human`) or the typed tree as JSON.
+        #[arg(long, value_enum, default_value_t = FormatArg::Human)]
+        format: FormatArg,
+        /// Show only this sub-tree of the model, a JSON pointer (e.g. /dict/estimator).
+        #[arg(long, value_name = "POINTER")]
+        path: Option<String>,
+        /// Show at most N elements of each array's data.
+        #[arg(long, value_name = "N")]
+        max_array: Option<usize>,
+        /// MLTK release whose defaults and rules apply.
+        #[arg(long, value_name = "VERSION", value_parser = parse_version)]
+        target_mltk: Option<String>,
+    },
+    /// Show what changed between two versions of a model; exit 1 if anything did.
+    Diff {
+        /// The old version.
+        a: PathBuf,
+        /// The new version.
+        b: PathBuf,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = FormatArg::Human)]
+        format: FormatArg,
     },
 }
 
@@ -127,8 +173,148 @@ pub fn run(args: Args, out: &mut dyn Write, err: &mut dyn Write) -> io::Result<E
                 Ok(ExitStatus::Failure)
             }
         },
+        Some(Command::Roundtrip { paths, format }) => {
+            round_trip(&paths, matches!(format, FormatArg::Json), out, err)
+        }
+        Some(Command::Fmt { paths, check }) => fmt(&paths, check, out, err),
+        Some(Command::Inspect {
+            file,
+            format,
+            path,
+            max_array,
+            target_mltk,
+        }) => {
+            let options = crate::inspect::InspectOptions {
+                json: matches!(format, FormatArg::Json),
+                path,
+                max_array,
+                target: target_mltk
+                    .as_deref()
+                    .and_then(|id| catalog().version(id))
+                    .unwrap_or_else(|| catalog().newest()),
+                color: crate::inspect::color_auto(),
+            };
+            crate::inspect::run_inspect(&file, &options, out, err)
+        }
+        Some(Command::Diff { a, b, format }) => {
+            let json = matches!(format, FormatArg::Json);
+            crate::inspect::run_diff(&a, &b, json, catalog().newest(), out, err)
+        }
         None => lint(args.lint, out, err),
     }
+}
+
+fn files(paths: &[PathBuf], err: &mut dyn Write) -> io::Result<(Vec<PathBuf>, usize)> {
+    let (inputs, errors) = inputs::collect(paths, "-");
+    for e in &errors {
+        writeln!(
+            err,
+            "mltk-lint: error: cannot read {}: {}",
+            e.path.display(),
+            e.error
+        )?;
+    }
+    let files = inputs
+        .into_iter()
+        .filter_map(|input| match input {
+            Input::File(path) => Some(path),
+            Input::Stdin(_) => None,
+        })
+        .collect();
+    Ok((files, errors.len()))
+}
+
+fn round_trip(
+    paths: &[PathBuf],
+    json: bool,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> io::Result<ExitStatus> {
+    let (files, mut failures) = files(paths, err)?;
+    let results: Vec<_> = files
+        .par_iter()
+        .map(|path| {
+            let shown = path.display().to_string();
+            std::fs::read(path)
+                .map(|bytes| format_cmd::round_trip(&shown, bytes))
+                .map_err(|e| (shown, e))
+        })
+        .collect();
+    let mut done = Vec::new();
+    for result in results {
+        match result {
+            Ok(r) => done.push(r),
+            Err((path, e)) => {
+                failures += 1;
+                writeln!(err, "mltk-lint: error: cannot read {path}: {e}")?;
+            }
+        }
+    }
+    let all = format_cmd::write_round_trips(out, &done, json)?;
+    Ok(if failures > 0 {
+        ExitStatus::Failure
+    } else if all {
+        ExitStatus::Clean
+    } else {
+        ExitStatus::Findings
+    })
+}
+
+fn fmt(
+    paths: &[PathBuf],
+    check: bool,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> io::Result<ExitStatus> {
+    let (files, mut failures) = files(paths, err)?;
+    let (mut changed, mut unchanged) = (0, 0);
+    for path in &files {
+        match format_cmd::format_file(path, check) {
+            Ok(FmtOutcome::Unchanged) => unchanged += 1,
+            Ok(FmtOutcome::Reformatted) => {
+                changed += 1;
+                let verb = if check {
+                    "would reformat"
+                } else {
+                    "reformatted"
+                };
+                writeln!(out, "{verb}: {}", path.display())?;
+            }
+            Ok(FmtOutcome::Refused(reason)) => {
+                failures += 1;
+                writeln!(
+                    err,
+                    "mltk-lint: error: cannot format {}: {reason}",
+                    path.display()
+                )?;
+            }
+            Err(e) => {
+                failures += 1;
+                writeln!(
+                    err,
+                    "mltk-lint: error: cannot format {}: {e}",
+                    path.display()
+                )?;
+            }
+        }
+    }
+    let verb = if check {
+        "would be reformatted"
+    } else {
+        "reformatted"
+    };
+    writeln!(
+        out,
+        "{changed} file{} {verb}, {unchanged} unchanged.",
+        if changed == 1 { "" } else { "s" }
+    )?;
+    Ok(if failures > 0 {
+        ExitStatus::Failure
+    } else if check && changed > 0 {
+        ExitStatus::Findings
+    } else {
+        ExitStatus::Clean
+    })
 }
 
 fn settings(args: &LintArgs) -> Settings {

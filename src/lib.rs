@@ -10,11 +10,14 @@ pub mod cli;
 pub mod codec;
 pub mod diagnostic;
 pub mod docs;
+pub mod format_cmd;
 pub mod inputs;
+pub mod inspect;
 pub mod json;
 pub mod linter;
 pub mod options;
 pub mod report;
+pub mod roundtrip;
 pub mod rules;
 pub mod settings;
 

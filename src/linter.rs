@@ -5,6 +5,7 @@ use crate::codec::ModelCell;
 use crate::codec::model;
 use crate::diagnostic::Diagnostic;
 use crate::options::OptionsCell;
+use crate::roundtrip::Decoded;
 use crate::rules::Context;
 use crate::settings::Settings;
 
@@ -19,9 +20,8 @@ pub struct FileReport {
     pub diagnostics: Vec<Diagnostic>,
 }
 
-/// Lint one artifact's bytes. `path` names it in the output and its file name is checked.
-pub fn lint_bytes(path: &str, bytes: Vec<u8>, settings: &Settings) -> FileReport {
-    let artifact = Artifact::parse(bytes);
+/// Decode `artifact` once and hand the pieces to `f`.
+pub fn with_decoded<R>(artifact: &Artifact, f: impl FnOnce(&Decoded<'_>) -> R) -> R {
     let model_cell = match artifact.cell("model") {
         Some(field) => ModelCell::parse(&field.value),
         None => ModelCell::Absent,
@@ -30,34 +30,49 @@ pub fn lint_bytes(path: &str, bytes: Vec<u8>, settings: &Settings) -> FileReport
         Some(field) => OptionsCell::parse(&field.value),
         None => OptionsCell::Absent,
     };
-    let decoded = match &model_cell {
+    let model = match &model_cell {
         ModelCell::Json(root) => Some(model::decode(root)),
         _ => None,
     };
+    f(&Decoded {
+        artifact,
+        model_cell: &model_cell,
+        model: model.as_ref(),
+        options: &options,
+    })
+}
+
+/// Lint one artifact's bytes. `path` names it in the output and its file name is checked.
+pub fn lint_bytes(path: &str, bytes: Vec<u8>, settings: &Settings) -> FileReport {
+    let artifact = Artifact::parse(bytes);
     let file_name = std::path::Path::new(path)
         .file_name()
         .and_then(|name| name.to_str());
-    let context = Context {
-        artifact: &artifact,
-        file_name,
-        target: settings.target,
-        custom_algorithms: &settings.custom_algorithms,
-        model_cell: &model_cell,
-        model: decoded.as_ref(),
-        options: &options,
-    };
-    let mut diagnostics = Vec::new();
-    for rule in settings.rules.iter() {
-        let before = diagnostics.len();
-        (rule.check)(&context, &mut diagnostics);
-        for diagnostic in &mut diagnostics[before..] {
-            debug_assert_eq!(
-                diagnostic.rule.code, rule.code,
-                "a rule emits only its own code"
-            );
-            diagnostic.severity = settings.severity(rule, diagnostic.severity);
+    let diagnostics = with_decoded(&artifact, |decoded| {
+        let context = Context {
+            artifact: decoded.artifact,
+            file_name,
+            target: settings.target,
+            custom_algorithms: &settings.custom_algorithms,
+            model_cell: decoded.model_cell,
+            model: decoded.model,
+            options: decoded.options,
+        };
+        let mut diagnostics = Vec::new();
+        for rule in settings.rules.iter() {
+            let before = diagnostics.len();
+            (rule.check)(&context, &mut diagnostics);
+            for diagnostic in &mut diagnostics[before..] {
+                debug_assert_eq!(
+                    diagnostic.rule.code, rule.code,
+                    "a rule emits only its own code"
+                );
+                diagnostic.severity = settings.severity(rule, diagnostic.severity);
+            }
         }
-    }
+        diagnostics
+    });
+    let mut diagnostics = diagnostics;
     diagnostics.sort_by(|a, b| {
         (a.span.start, a.rule.code, a.span.end, &a.message).cmp(&(
             b.span.start,
@@ -66,8 +81,6 @@ pub fn lint_bytes(path: &str, bytes: Vec<u8>, settings: &Settings) -> FileReport
             &b.message,
         ))
     });
-    drop(decoded);
-    drop(model_cell);
     FileReport {
         path: path.to_owned(),
         artifact,

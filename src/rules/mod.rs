@@ -84,6 +84,7 @@ mod model_json;
 mod model_name_mismatch;
 mod model_too_large;
 mod no_model_row;
+mod not_canonical;
 mod options_json;
 mod options_schema;
 mod secret;
@@ -125,6 +126,7 @@ pub static ALL: &[&Rule] = &[
     &kfold_cv::KFOLD_CV,
     &unknown_algorithm::UNKNOWN_ALGORITHM,
     &estimator_mismatch::ESTIMATOR_MISMATCH,
+    &not_canonical::NOT_CANONICAL,
     &unsafe_pickle_import::UNSAFE_PICKLE_IMPORT,
     &untrusted_type::UNTRUSTED_TYPE,
 ];
@@ -346,6 +348,7 @@ MLTK209 secret error
 MLTK210 kfold-cv error
 MLTK301 unknown-algorithm error
 MLTK302 estimator-mismatch error
+MLTK401 not-canonical info
 MLTK501 unsafe-pickle-import error
 MLTK502 untrusted-type error";
         assert_eq!(list.join("\n"), expected);

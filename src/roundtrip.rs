@@ -1,0 +1,289 @@
+//! Re-encoding: the decoded artifact written back the way MLTK writes it.
+//!
+//! MLTK writes an artifact with Python's `csv.writer` (QUOTE_MINIMAL) and `json.dumps`
+//! (`", "`/`": "` separators, `ensure_ascii`), with every array saved by `numpy.save` and
+//! base64-encoded. [`reencode`] rebuilds the file from the decoded tree (JSON values,
+//! floats re-formatted from their f64 in the spelling each one used, NPY/NPZ payloads
+//! rebuilt from the parsed arrays). If the bytes come back identical, the decoder lost
+//! nothing. [`Mode::Canonical`] is what `mltk-lint fmt` writes: the same values in exactly
+//! the form MLTK writes (`\r\n`, no blank lines, Python's JSON).
+
+use std::collections::HashMap;
+
+use base64::Engine as _;
+
+use crate::artifact::Artifact;
+use crate::artifact::csv::Field;
+use crate::artifact::span::Dropped;
+use crate::codec::model::{Model, Payload};
+use crate::codec::{ModelCell, npy, npz, pyjson};
+use crate::json::{Node, Number, Value};
+use crate::options::OptionsCell;
+
+/// What to reproduce.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Line endings, blank lines and float spellings as read: a lossless round trip.
+    AsRead,
+    /// What MLTK writes: `\r\n`, no blank lines, Python 3 float repr for hand-written floats.
+    Canonical,
+}
+
+/// Counts of what the encoder had to keep verbatim, for the round-trip report.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Stats {
+    /// Floats written as Python 3 / numpy repr.
+    pub floats_repr: usize,
+    /// Floats written as Python 2's 17-digit repr.
+    pub floats_legacy17: usize,
+    /// Values kept as their exact raw lexeme (neither spelling, or big integers).
+    pub raw_lexemes: usize,
+    /// NPY payloads rebuilt from decoded arrays.
+    pub arrays: usize,
+    /// NPY payloads whose header numpy would not write, kept as stored.
+    pub arrays_raw_header: usize,
+    /// NPZ payloads rebuilt.
+    pub archives: usize,
+}
+
+/// The decoded pieces of one artifact (what the linter already built).
+pub struct Decoded<'a> {
+    /// The file.
+    pub artifact: &'a Artifact,
+    /// The model cell, classified.
+    pub model_cell: &'a ModelCell,
+    /// The model tree, when the cell is JSON.
+    pub model: Option<&'a Model<'a>>,
+    /// The options cell.
+    pub options: &'a OptionsCell,
+}
+
+/// Why an artifact cannot be re-encoded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Unencodable {
+    /// The file is not UTF-8: decoded text is lossy.
+    NotUtf8,
+    /// Quoting problems: Python's reader guessed, so its reading cannot be written back.
+    QuoteProblems,
+}
+
+impl std::fmt::Display for Unencodable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Unencodable::NotUtf8 => "the file is not UTF-8",
+            Unencodable::QuoteProblems => "the file has CSV quoting errors",
+        })
+    }
+}
+
+/// Rebuild the file from its decoded form.
+pub fn reencode(decoded: &Decoded<'_>, mode: Mode) -> Result<(Vec<u8>, Stats), Unencodable> {
+    let artifact = decoded.artifact;
+    if artifact.encoding.invalid_utf8.is_some() {
+        return Err(Unencodable::NotUtf8);
+    }
+    if !artifact.framing.quote_issues.is_empty() {
+        return Err(Unencodable::QuoteProblems);
+    }
+    let mut stats = Stats::default();
+    let model_field = artifact.cell("model");
+    let options_field = artifact.cell("options");
+    let model_text = match (decoded.model_cell, decoded.model, model_field) {
+        (ModelCell::Json(root), Some(model), Some(field)) => {
+            Some(encode_model(root, model, &field.value, mode, &mut stats))
+        }
+        _ => None,
+    };
+    let options_text = match (decoded.options, options_field) {
+        (OptionsCell::Json(root), Some(field)) => Some(encode_json(
+            root,
+            &field.value,
+            mode,
+            &mut stats,
+            &HashMap::new(),
+        )),
+        _ => None,
+    };
+    let mut out = Vec::with_capacity(artifact.bytes.len() + 64);
+    for record in &artifact.framing.records {
+        if record.is_blank() && mode == Mode::Canonical {
+            continue;
+        }
+        for (i, field) in record.fields.iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            let replaced = if model_field.is_some_and(|f| std::ptr::eq(f, field)) {
+                model_text.as_deref()
+            } else if options_field.is_some_and(|f| std::ptr::eq(f, field)) {
+                options_text.as_deref()
+            } else {
+                None
+            };
+            let value = match replaced {
+                Some(text) => text.to_owned(),
+                None => restore_carriage_returns(field, mode),
+            };
+            write_cell(&value, record.fields.len() == 1, &mut out);
+        }
+        match (mode, record.ending) {
+            (Mode::AsRead, Some((_, span))) => {
+                out.extend_from_slice(&artifact.bytes[span.start..span.end])
+            }
+            (Mode::AsRead, None) => {}
+            (Mode::Canonical, _) => out.extend_from_slice(b"\r\n"),
+        }
+    }
+    Ok((out, stats))
+}
+
+/// The `\r` of each `\r\n` inside a quoted cell was folded by universal newlines; put it
+/// back where the file had it (canonical output keeps MLTK's `\r\n`, which is the same).
+fn restore_carriage_returns(field: &Field, _mode: Mode) -> String {
+    let points: Vec<usize> = field
+        .map
+        .dropped_points()
+        .filter(|(_, why)| *why == Dropped::CarriageReturn)
+        .map(|(at, _)| at)
+        .collect();
+    if points.is_empty() {
+        return field.value.clone();
+    }
+    let mut out = String::with_capacity(field.value.len() + points.len());
+    let mut last = 0;
+    for at in points {
+        out.push_str(&field.value[last..at]);
+        out.push('\r');
+        last = at;
+    }
+    out.push_str(&field.value[last..]);
+    out
+}
+
+/// Python's csv.writer, excel dialect, QUOTE_MINIMAL.
+fn write_cell(value: &str, only_field: bool, out: &mut Vec<u8>) {
+    let needs_quotes = value.contains([',', '"', '\r', '\n']) || (value.is_empty() && only_field);
+    if !needs_quotes {
+        out.extend_from_slice(value.as_bytes());
+        return;
+    }
+    out.push(b'"');
+    for &b in value.as_bytes() {
+        if b == b'"' {
+            out.push(b'"');
+        }
+        out.push(b);
+    }
+    out.push(b'"');
+}
+
+/// Re-encoded payload text (already JSON-quoted) by the span start of the string node it
+/// replaces.
+fn payloads(model: &Model<'_>, stats: &mut Stats) -> HashMap<usize, String> {
+    let engine = base64::engine::general_purpose::STANDARD;
+    let mut map = HashMap::new();
+    for record in model.tree.records() {
+        match &record.payload {
+            Payload::Array(array) => {
+                if let Some(node) = record.node.get("npy") {
+                    let (bytes, exact_header) = npy::encode_checked(array);
+                    stats.arrays += 1;
+                    if !exact_header {
+                        stats.arrays_raw_header += 1;
+                    }
+                    map.insert(node.span.start, format!("\"{}\"", engine.encode(bytes)));
+                }
+            }
+            Payload::Sparse(archive) => {
+                let node = match record.node.get("sparse_npy") {
+                    Some(
+                        node @ Node {
+                            value: Value::String(_),
+                            ..
+                        },
+                    ) => Some(node),
+                    Some(wrapper) => wrapper.get("str"),
+                    None => None,
+                };
+                if let Some(node) = node {
+                    stats.archives += 1;
+                    map.insert(
+                        node.span.start,
+                        format!("\"{}\"", engine.encode(npz::encode(archive))),
+                    );
+                }
+            }
+            _ => {}
+        }
+    }
+    map
+}
+
+fn encode_model(
+    root: &Node,
+    model: &Model<'_>,
+    text: &str,
+    mode: Mode,
+    stats: &mut Stats,
+) -> String {
+    let payloads = payloads(model, stats);
+    encode_json(root, text, mode, stats, &payloads)
+}
+
+fn encode_json(
+    root: &Node,
+    text: &str,
+    mode: Mode,
+    stats: &mut Stats,
+    payloads: &HashMap<usize, String>,
+) -> String {
+    let mut json_stats = pyjson::Stats::default();
+    let mut replace = |node: &Node| -> Option<String> {
+        if let Value::String(_) = node.value {
+            return payloads.get(&node.span.start).cloned();
+        }
+        if mode == Mode::Canonical {
+            if let Value::Number(Number::Float(value)) = node.value {
+                let lexeme = &text[node.span.clone()];
+                if matches!(
+                    pyjson::spelling_of(lexeme, value),
+                    pyjson::FloatSpelling::Raw
+                ) {
+                    return pyjson::format_float(value, pyjson::FloatSpelling::Repr);
+                }
+            }
+        }
+        None
+    };
+    let out = pyjson::encode(root, text, &mut replace, &mut json_stats);
+    stats.floats_repr += json_stats.floats_repr;
+    stats.floats_legacy17 += json_stats.floats_legacy17;
+    stats.raw_lexemes += json_stats.raw_lexemes;
+    out
+}
+
+/// The first byte where `a` and `b` differ, if they do.
+pub fn first_difference(a: &[u8], b: &[u8]) -> Option<usize> {
+    let common = a.iter().zip(b).position(|(x, y)| x != y);
+    match common {
+        Some(at) => Some(at),
+        None if a.len() != b.len() => Some(a.len().min(b.len())),
+        None => None,
+    }
+}
+
+/// A short, printable excerpt of `bytes` around `at`.
+pub fn excerpt(bytes: &[u8], at: usize) -> String {
+    let start = at.saturating_sub(20);
+    let end = (at + 40).min(bytes.len());
+    let text = String::from_utf8_lossy(&bytes[start.min(end)..end]);
+    text.chars()
+        .map(|c| match c {
+            '\r' => "\\r".to_owned(),
+            '\n' => "\\n".to_owned(),
+            '\t' => "\\t".to_owned(),
+            c if c.is_control() => c.escape_unicode().to_string(),
+            c => c.to_string(),
+        })
+        .collect()
+}

@@ -72,6 +72,19 @@ impl<'a> Context<'a> {
             .unwrap_or_default()
     }
 
+    /// File span of the one character at decoded `offset` of a cell (empty at its end).
+    pub fn char_span_at(&self, cell: Cell, offset: usize) -> Span {
+        let Some(field) = self.cell(cell) else {
+            return Span::default();
+        };
+        let at = offset.min(field.value.len());
+        let end = field.value[at..]
+            .chars()
+            .next()
+            .map_or(at, |c| at + c.len_utf8());
+        field.map.span(at..end)
+    }
+
     /// File span of a JSON node of a cell.
     pub fn node_span(&self, cell: Cell, node: &Node) -> Span {
         self.span_in(cell, node.span.clone())

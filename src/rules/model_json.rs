@@ -34,15 +34,11 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let Some(field) = ctx.cell(Cell::Model) else {
         return;
     };
-    let at = error.offset.min(field.value.len());
-    let end = field.value[at..]
-        .chars()
-        .next()
-        .map_or(at, |c| at + c.len_utf8());
+    let span = ctx.char_span_at(Cell::Model, error.offset);
     out.push(
         Diagnostic::new(
             &MODEL_JSON,
-            ctx.span_in(Cell::Model, at..end),
+            span,
             format!("the `model` cell is not JSON: {error}"),
         )
         .with_label(error.to_string())

@@ -34,11 +34,7 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let Some(field) = ctx.cell(Cell::Options) else {
         return;
     };
-    let at = error.offset.min(field.value.len());
-    let end = field.value[at..]
-        .chars()
-        .next()
-        .map_or(at, |c| at + c.len_utf8());
+    let span = ctx.char_span_at(Cell::Options, error.offset);
     let python = error.python_message(&field.value);
     let help = match hint {
         Some(hint) => format!("{hint}; MLTK fails with: {python}"),
@@ -47,7 +43,7 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     out.push(
         Diagnostic::new(
             &OPTIONS_JSON,
-            ctx.span_in(Cell::Options, at..end),
+            span,
             format!("the `options` cell is not JSON: {error}"),
         )
         .with_label(error.to_string())

@@ -1,7 +1,7 @@
 //! Command-line parsing and the run loop. clap types stop here: `Args` become `Settings`.
 
-use std::io::{self, IsTerminal, Read, Write};
-use std::path::PathBuf;
+use std::io::{self, IsTerminal, Write};
+use std::path::{Path, PathBuf};
 
 use clap::{Parser, Subcommand, ValueEnum};
 use rayon::prelude::*;
@@ -10,7 +10,7 @@ use crate::catalog::catalog;
 use crate::format_cmd::{self, FmtOutcome};
 use crate::inputs::{self, Input};
 use crate::linter::{FileReport, lint_bytes};
-use crate::report::{self, Format, Style, Summary};
+use crate::report::{self, Summary};
 use crate::rules::{self, RuleSet, Selector};
 use crate::settings::Settings;
 
@@ -83,12 +83,54 @@ enum Command {
 #[derive(Debug, clap::Args)]
 struct LintArgs {
     /// Files or directories to lint; `-` reads standard input. Directories are searched for
-    /// `*.mlmodel` and `__mlspl_*.csv`.
+    /// `*.mlmodel`, `__mlspl_*.csv` and pickles (`*.pkl`, `*.pickle`, `*.joblib`).
     #[arg(value_name = "PATH")]
     paths: Vec<PathBuf>,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = FormatArg::Human)]
-    format: FormatArg,
+    /// Output format, optionally to a file: human, concise, json, json-lines, sarif, github,
+    /// gitlab, junit (`sarif=out.sarif`). Repeatable; `--format` is an alias.
+    #[arg(
+        long = "output-format",
+        visible_alias = "format",
+        value_name = "FORMAT[=FILE]"
+    )]
+    output_format: Vec<report::OutputSpec>,
+    /// Write the output formats that name no file to FILE instead of standard output.
+    #[arg(short = 'o', long = "output-file", value_name = "FILE")]
+    output_file: Option<PathBuf>,
+    /// Print the number of findings per rule instead of the standard-output report.
+    #[arg(long)]
+    statistics: bool,
+    /// Use this configuration file instead of discovering `.mltk-lint.toml` or
+    /// `pyproject.toml` (`[tool.mltk-lint]`) upward from each file.
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Ignore every configuration file.
+    #[arg(long)]
+    isolated: bool,
+    /// Also enable these rules (on top of the configuration's selection).
+    #[arg(long, value_delimiter = ',', value_name = "CODES")]
+    extend_select: Vec<Selector>,
+    /// Skip files matching this glob when walking directories (repeatable).
+    #[arg(long, value_name = "GLOB")]
+    exclude: Vec<String>,
+    /// The lowest severity that makes the exit status 1 (default: error).
+    #[arg(long, value_name = "SEVERITY", value_parser = crate::config::parse_severity)]
+    fail_on: Option<crate::diagnostic::Severity>,
+    /// Exit 0 even when there are findings (still 2 on usage errors and unreadable files).
+    #[arg(long)]
+    exit_zero: bool,
+    /// Suppress the findings listed in this baseline (keyed by path, code and JSON pointer).
+    #[arg(long, value_name = "FILE")]
+    baseline: Option<PathBuf>,
+    /// Write every current finding to a baseline file, then report with it applied.
+    #[arg(long, value_name = "FILE")]
+    write_baseline: Option<PathBuf>,
+    /// Suppress the findings listed, each with a reason, in this TOML file (repeatable).
+    #[arg(long = "expected", value_name = "FILE")]
+    expected: Vec<PathBuf>,
+    /// Ignore --baseline and --expected: report everything.
+    #[arg(long)]
+    no_suppressions: bool,
     /// MLTK release the artifacts must load in.
     #[arg(long, value_name = "VERSION", value_parser = parse_version)]
     target_mltk: Option<String>,
@@ -107,6 +149,10 @@ struct LintArgs {
     /// When to use colour.
     #[arg(long, value_enum, default_value_t = ColorArg::Auto)]
     color: ColorArg,
+    /// Largest file linted (e.g. 1048576, 64K, 256M, 1G); a larger one is reported as MLTK109
+    /// without being read.
+    #[arg(long, value_name = "SIZE", value_parser = crate::limits::parse_size, default_value = "256M")]
+    max_file_size: u64,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -317,28 +363,169 @@ fn fmt(
     })
 }
 
-fn settings(args: &LintArgs) -> Settings {
-    let mut rules = if args.select.is_empty() {
-        RuleSet::all()
-    } else {
-        RuleSet::empty()
+/// The settings for one file: defaults, then the file's configuration, then the command
+/// line (which wins).
+fn settings(args: &LintArgs, config: Option<&crate::config::Config>, path: &Path) -> Settings {
+    let base = Settings {
+        limits: crate::limits::Limits {
+            max_file_size: args.max_file_size,
+            ..crate::limits::Limits::default()
+        },
+        ..Settings::default()
     };
-    for selector in &args.select {
-        rules.insert(selector);
+    let mut settings = match config {
+        Some(config) => config.apply(&base, path),
+        None => base,
+    };
+    if !args.select.is_empty() {
+        settings.rules = RuleSet::empty();
+        for selector in &args.select {
+            settings.rules.insert(selector);
+        }
+    }
+    for selector in &args.extend_select {
+        settings.rules.insert(selector);
     }
     for selector in &args.ignore {
-        rules.remove(selector);
+        settings.rules.remove(selector);
     }
-    let target = args
+    if let Some(version) = args
         .target_mltk
         .as_deref()
         .and_then(|id| catalog().version(id))
-        .unwrap_or_else(|| catalog().newest());
-    Settings {
-        rules,
-        target,
-        custom_algorithms: args.custom_algorithms.clone(),
-        ..Settings::default()
+    {
+        settings.target = version;
+    }
+    for name in &args.custom_algorithms {
+        if !settings.custom_algorithms.iter().any(|c| &c.name == name) {
+            settings
+                .custom_algorithms
+                .push(crate::settings::CustomAlgorithm::named(name));
+        }
+    }
+    settings
+}
+
+/// Configuration discovery, `--exclude` and the fail threshold for one run.
+struct RunConfig {
+    suppressions: crate::suppressions::Suppressions,
+    discovery: crate::config::Discovery,
+    exclude: globset::GlobSet,
+    fail_on: crate::diagnostic::Severity,
+}
+
+impl RunConfig {
+    fn new(args: &LintArgs) -> Result<RunConfig, String> {
+        let discovery = crate::config::Discovery::new(args.config.as_deref(), args.isolated)?;
+        let mut builder = globset::GlobSetBuilder::new();
+        for pattern in &args.exclude {
+            builder.add(
+                globset::Glob::new(pattern).map_err(|e| format!("--exclude `{pattern}`: {e}"))?,
+            );
+        }
+        let exclude = builder.build().map_err(|e| e.to_string())?;
+        let fail_on = match args.fail_on {
+            Some(level) => level,
+            None => discovery
+                .for_run()?
+                .and_then(|c| c.fail_on)
+                .unwrap_or(crate::diagnostic::Severity::Error),
+        };
+        let mut suppressions = crate::suppressions::Suppressions::default();
+        if !args.no_suppressions {
+            if let Some(path) = &args.baseline {
+                suppressions.add_baseline(path)?;
+            }
+            for path in &args.expected {
+                suppressions.add_expected(path)?;
+            }
+        }
+        Ok(RunConfig {
+            suppressions,
+            discovery,
+            exclude,
+            fail_on,
+        })
+    }
+
+    /// The settings for `path`, or why its configuration could not be read.
+    fn settings(&self, args: &LintArgs, path: &Path) -> Result<Settings, String> {
+        let config = self.discovery.for_file(path)?;
+        Ok(settings(args, config.as_deref(), path))
+    }
+
+    /// Whether a file found by walking a directory is excluded (`--exclude` or the
+    /// configuration's `exclude`). Files named on the command line never are.
+    fn excluded(&self, args: &LintArgs, path: &Path) -> bool {
+        if args.paths.iter().any(|p| p == path) {
+            return false;
+        }
+        let name = path.file_name().map(Path::new);
+        let clean: PathBuf = path
+            .components()
+            .filter(|c| !matches!(c, std::path::Component::CurDir))
+            .collect();
+        if self.exclude.is_match(&clean) || name.is_some_and(|n| self.exclude.is_match(n)) {
+            return true;
+        }
+        matches!(self.discovery.for_file(path), Ok(Some(config)) if config.excludes(path))
+    }
+
+    /// Write the baseline if asked, remove suppressed findings, report stale entries.
+    fn suppress(
+        &mut self,
+        args: &LintArgs,
+        results: &mut [Result<FileReport, (String, io::Error)>],
+        err: &mut dyn Write,
+    ) -> io::Result<bool> {
+        if let Some(path) = &args.write_baseline {
+            let keys = crate::suppressions::keys(results.iter().filter_map(|r| r.as_ref().ok()));
+            match crate::suppressions::write_baseline(path, keys) {
+                Ok(n) => writeln!(
+                    err,
+                    "mltk-lint: wrote {n} baseline entr{} to {}",
+                    if n == 1 { "y" } else { "ies" },
+                    path.display()
+                )?,
+                Err(message) => {
+                    writeln!(err, "mltk-lint: error: {message}")?;
+                    return Ok(false);
+                }
+            }
+            if !args.no_suppressions
+                && let Err(message) = self.suppressions.add_baseline(path)
+            {
+                writeln!(err, "mltk-lint: error: {message}")?;
+                return Ok(false);
+            }
+        }
+        for report in results.iter_mut().filter_map(|r| r.as_mut().ok()) {
+            self.suppressions.apply(report);
+        }
+        for (source, key) in self.suppressions.stale() {
+            writeln!(
+                err,
+                "mltk-lint: warning: stale {source} entry (no such finding): {key}"
+            )?;
+        }
+        Ok(true)
+    }
+
+    /// The exit status for a run's counts.
+    fn status(&self, args: &LintArgs, summary: &Summary) -> ExitStatus {
+        use crate::diagnostic::Severity;
+        let failing = match self.fail_on {
+            Severity::Error => summary.errors,
+            Severity::Warning => summary.errors + summary.warnings,
+            Severity::Info => summary.total(),
+        };
+        if summary.failures > 0 {
+            ExitStatus::Failure
+        } else if failing > 0 && !args.exit_zero {
+            ExitStatus::Findings
+        } else {
+            ExitStatus::Clean
+        }
     }
 }
 
@@ -350,8 +537,45 @@ fn lint(args: LintArgs, out: &mut dyn Write, err: &mut dyn Write) -> io::Result<
         )?;
         return Ok(ExitStatus::Failure);
     }
-    let settings = settings(&args);
-    let (inputs, walk_errors) = inputs::collect(&args.paths, &args.stdin_filename);
+    let mut run = match RunConfig::new(&args) {
+        Ok(run) => run,
+        Err(message) => {
+            writeln!(err, "mltk-lint: error: {message}")?;
+            return Ok(ExitStatus::Failure);
+        }
+    };
+    let settings = settings(&args, None, Path::new(&args.stdin_filename));
+    let stdin_settings = if args.paths.iter().any(|p| p.as_os_str() == "-") {
+        match run.settings(&args, Path::new(&args.stdin_filename)) {
+            Ok(settings) => settings,
+            Err(message) => {
+                writeln!(err, "mltk-lint: error: {message}")?;
+                return Ok(ExitStatus::Failure);
+            }
+        }
+    } else {
+        settings.clone()
+    };
+    let (mut inputs, walk_errors) = inputs::collect(&args.paths, &args.stdin_filename);
+    inputs.retain(|input| match input {
+        Input::File(path) => !run.excluded(&args, path),
+        Input::Stdin(_) => true,
+    });
+    let mut core_ml = Vec::new();
+    inputs.retain(|input| match input {
+        Input::File(path) if crate::sniff::file_is_core_ml(path) => {
+            core_ml.push(path.clone());
+            false
+        }
+        _ => true,
+    });
+    for path in &core_ml {
+        writeln!(
+            err,
+            "mltk-lint: note: skipping {}: an Apple Core ML model (binary protobuf), not an MLTK artifact",
+            path.display()
+        )?;
+    }
     let mut failures = walk_errors.len();
     for e in &walk_errors {
         writeln!(
@@ -363,36 +587,48 @@ fn lint(args: LintArgs, out: &mut dyn Write, err: &mut dyn Write) -> io::Result<
     }
     let mut stdin_bytes = None;
     if inputs.iter().any(|i| matches!(i, Input::Stdin(_))) {
-        let mut buffer = Vec::new();
-        io::stdin().read_to_end(&mut buffer)?;
-        stdin_bytes = Some(buffer);
+        stdin_bytes = Some(crate::linter::read_limited(
+            io::stdin().lock(),
+            settings.limits.max_file_size,
+        )?);
     }
-    let results: Vec<Result<FileReport, (String, io::Error)>> = inputs
+    let mut results: Vec<Result<FileReport, (String, io::Error)>> = inputs
         .par_iter()
         .map(|input| match input {
             Input::File(path) => {
                 let shown = path.display().to_string();
-                std::fs::read(path)
-                    .map(|bytes| lint_bytes(&shown, bytes, &settings))
-                    .map_err(|e| (shown, e))
+                let settings = run
+                    .settings(&args, path)
+                    .map_err(|e| (shown.clone(), io::Error::other(e)))?;
+                crate::linter::lint_file(&shown, path, &settings).map_err(|e| (shown, e))
             }
-            Input::Stdin(name) => Ok(lint_bytes(
-                name,
-                stdin_bytes.clone().unwrap_or_default(),
-                &settings,
-            )),
+            Input::Stdin(name) => Ok(match stdin_bytes.clone().unwrap_or(Ok(Vec::new())) {
+                Ok(bytes) => lint_bytes(name, bytes, &stdin_settings),
+                Err(seen) => crate::linter::oversize(name, seen, &stdin_settings),
+            }),
         })
         .collect();
-    let color = match args.color {
-        ColorArg::Always => true,
-        ColorArg::Never => false,
-        ColorArg::Auto => io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+    if !run.suppress(&args, &mut results, err)? {
+        return Ok(ExitStatus::Failure);
+    }
+    let choice = match args.color {
+        ColorArg::Always => report::ColorChoice::Always,
+        ColorArg::Never => report::ColorChoice::Never,
+        ColorArg::Auto => report::ColorChoice::Auto,
     };
-    let format = match args.format {
-        FormatArg::Human => Format::Human,
-        FormatArg::Json => Format::Json,
+    let color = report::use_color(choice, |v| std::env::var_os(v), io::stdout().is_terminal());
+    let mut reporter = match report::Outputs::open(
+        &args.output_format,
+        args.output_file.as_deref(),
+        args.statistics,
+        color,
+    ) {
+        Ok(outputs) => outputs,
+        Err(message) => {
+            writeln!(err, "mltk-lint: error: {message}")?;
+            return Ok(ExitStatus::Failure);
+        }
     };
-    let mut reporter = report::reporter(format, Style { color, width: None });
     let mut summary = Summary::default();
     for result in &results {
         match result {
@@ -409,11 +645,5 @@ fn lint(args: LintArgs, out: &mut dyn Write, err: &mut dyn Write) -> io::Result<
     summary.failures = failures;
     reporter.finish(out, &summary)?;
     out.flush()?;
-    Ok(if failures > 0 {
-        ExitStatus::Failure
-    } else if summary.errors > 0 {
-        ExitStatus::Findings
-    } else {
-        ExitStatus::Clean
-    })
+    Ok(run.status(&args, &summary))
 }

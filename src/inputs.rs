@@ -22,14 +22,24 @@ pub struct InputError {
 }
 
 /// Whether a walked file name looks like an MLTK model: `__mlspl_*.mlmodel`, `*.mlmodel` or
-/// `__mlspl_*.csv`.
+/// `__mlspl_*.csv`, or a pickle (`*.pkl`, `*.pickle`, `*.joblib`).
 pub fn is_model_file_name(name: &str) -> bool {
-    name.ends_with(".mlmodel") || (name.starts_with("__mlspl_") && name.ends_with(".csv"))
+    name.ends_with(".mlmodel")
+        || (name.starts_with("__mlspl_") && name.ends_with(".csv"))
+        || is_pickle_file_name(name)
+}
+
+/// Whether a walked file name is a pickle scanned as such: `*.pkl`, `*.pickle`, `*.joblib`.
+pub fn is_pickle_file_name(name: &str) -> bool {
+    std::path::Path::new(name)
+        .extension()
+        .and_then(|x| x.to_str())
+        .is_some_and(|x| crate::pickle_file::EXTENSIONS.contains(&x.to_ascii_lowercase().as_str()))
 }
 
 /// Expand the paths given on the command line into inputs, sorted and de-duplicated.
-/// Explicit files are always included; directories are walked recursively (symlinked
-/// directories are followed once; loops are cut).
+/// Explicit files are always included; directories are walked recursively, honouring
+/// `.gitignore` (symlinked directories are followed; loops are cut).
 pub fn collect(paths: &[PathBuf], stdin_name: &str) -> (Vec<Input>, Vec<InputError>) {
     let mut inputs = Vec::new();
     let mut errors = Vec::new();
@@ -71,30 +81,42 @@ fn walk(
     if !seen.insert(canonical) {
         return; // a symlink loop or a directory reached twice
     }
-    let entries = match std::fs::read_dir(dir) {
-        Ok(entries) => entries,
-        Err(error) => {
-            errors.push(InputError {
-                path: dir.to_owned(),
-                error,
-            });
-            return;
-        }
-    };
-    let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
-    paths.sort();
-    for path in paths {
-        let Ok(meta) = std::fs::metadata(&path) else {
-            continue; // dangling symlink
+    // `.gitignore` (and `.ignore`) files are honoured, in a git repository or not; hidden
+    // directories other than `.git` are searched; symlinks are followed (loops are cut).
+    let walker = ignore::WalkBuilder::new(dir)
+        .follow_links(true)
+        .hidden(false)
+        .require_git(false)
+        .git_global(false)
+        .filter_entry(|entry| entry.file_name() != ".git")
+        .sort_by_file_name(|a, b| a.cmp(b))
+        .build();
+    for entry in walker {
+        let entry = match entry {
+            Ok(entry) => entry,
+            Err(error) => {
+                // An unreadable directory is an error; dangling or looping symlinks (NotFound,
+                // ELOOP) are skipped as before.
+                if let Some(io) = error.io_error()
+                    && io.kind() == std::io::ErrorKind::PermissionDenied
+                {
+                    errors.push(InputError {
+                        path: dir.to_owned(),
+                        error: std::io::Error::new(io.kind(), error.to_string()),
+                    });
+                }
+                continue;
+            }
         };
-        if meta.is_dir() {
-            walk(&path, seen, inputs, errors);
-        } else if path
-            .file_name()
-            .and_then(|n| n.to_str())
-            .is_some_and(is_model_file_name)
+        let path = entry.path();
+        if entry.depth() > 0
+            && std::fs::metadata(path).is_ok_and(|m| m.is_file())
+            && path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(is_model_file_name)
         {
-            inputs.push(Input::File(path));
+            inputs.push(Input::File(path.to_path_buf()));
         }
     }
 }
@@ -110,6 +132,9 @@ mod tests {
         assert!(is_model_file_name("__mlspl_a.csv"));
         assert!(!is_model_file_name("a.csv"));
         assert!(!is_model_file_name("a.mlmodel.tmp"));
+        assert!(is_model_file_name("model.pkl"));
+        assert!(is_model_file_name("model.Pickle"));
+        assert!(is_model_file_name("model.joblib"));
     }
 
     #[test]
@@ -124,5 +149,25 @@ mod tests {
         let (inputs, errors) = collect(&[dir.path().to_owned()], "-");
         assert!(errors.is_empty());
         assert_eq!(inputs, vec![Input::File(sub.join("__mlspl_a.mlmodel"))]);
+    }
+
+    #[test]
+    fn honours_gitignore() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let build = dir.path().join("build");
+        std::fs::create_dir(&build).expect("mkdir");
+        std::fs::write(build.join("__mlspl_b.mlmodel"), "x").expect("write");
+        std::fs::write(dir.path().join("__mlspl_a.mlmodel"), "x").expect("write");
+        std::fs::write(dir.path().join("__mlspl_tmp.mlmodel"), "x").expect("write");
+        std::fs::write(dir.path().join(".gitignore"), "build/\n__mlspl_tmp*\n").expect("write");
+        let (inputs, errors) = collect(&[dir.path().to_owned()], "-");
+        assert!(errors.is_empty(), "{errors:?}");
+        assert_eq!(
+            inputs,
+            vec![Input::File(dir.path().join("__mlspl_a.mlmodel"))]
+        );
+        // A file named explicitly is linted even when ignored.
+        let (inputs, _) = collect(&[build.join("__mlspl_b.mlmodel")], "-");
+        assert_eq!(inputs.len(), 1);
     }
 }

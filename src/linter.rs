@@ -44,6 +44,9 @@ pub fn with_decoded<R>(artifact: &Artifact, f: impl FnOnce(&Decoded<'_>) -> R) -
 
 /// Lint one artifact's bytes. `path` names it in the output and its file name is checked.
 pub fn lint_bytes(path: &str, bytes: Vec<u8>, settings: &Settings) -> FileReport {
+    if crate::pickle_file::is_pickle_input(path, &bytes) {
+        return crate::pickle_file::lint(path, bytes, settings);
+    }
     let artifact = Artifact::parse(bytes);
     let file_name = std::path::Path::new(path)
         .file_name()
@@ -84,6 +87,67 @@ pub fn lint_bytes(path: &str, bytes: Vec<u8>, settings: &Settings) -> FileReport
     FileReport {
         path: path.to_owned(),
         artifact,
+        diagnostics,
+    }
+}
+
+/// Read at most `limit + 1` bytes from `reader`: `Ok(Err(size_seen))` when there is more than
+/// `limit`, so an oversized input is never held whole.
+pub fn read_limited(
+    reader: impl std::io::Read,
+    limit: u64,
+) -> std::io::Result<Result<Vec<u8>, u64>> {
+    use std::io::Read as _;
+    let mut bytes = Vec::new();
+    reader
+        .take(limit.saturating_add(1))
+        .read_to_end(&mut bytes)?;
+    let len = u64::try_from(bytes.len()).unwrap_or(u64::MAX);
+    Ok(if len > limit { Err(len) } else { Ok(bytes) })
+}
+
+/// Lint the file at `path`, shown as `shown`. A file larger than
+/// [`crate::limits::Limits::max_file_size`] is reported (MLTK109) without being read.
+pub fn lint_file(
+    shown: &str,
+    path: &std::path::Path,
+    settings: &Settings,
+) -> std::io::Result<FileReport> {
+    let limit = settings.limits.max_file_size;
+    let file = std::fs::File::open(path)?;
+    let declared = file.metadata().map(|m| m.len()).unwrap_or(0);
+    if declared > limit {
+        return Ok(oversize(shown, declared, settings));
+    }
+    // The size can change between stat and read (or lie, for special files): read bounded.
+    match read_limited(file, limit)? {
+        Ok(bytes) => Ok(lint_bytes(shown, bytes, settings)),
+        Err(seen) => Ok(oversize(shown, seen, settings)),
+    }
+}
+
+/// The report for an input larger than the file-size limit: one MLTK109 finding, no decoding.
+pub fn oversize(shown: &str, size: u64, settings: &Settings) -> FileReport {
+    let mut diagnostics = Vec::new();
+    if let Some(rule) = crate::rules::by_code("MLTK109").filter(|r| settings.rules.contains(r)) {
+        let limit = settings.limits.max_file_size;
+        let message = format!(
+            "the file is {}{size} bytes, more than the limit of {}; it was not read or linted",
+            if size == limit.saturating_add(1) {
+                "at least "
+            } else {
+                ""
+            },
+            crate::limits::describe_size(limit),
+        );
+        let diagnostic = Diagnostic::new(rule, crate::artifact::span::Span::new(0, 0), message)
+            .with_help("raise the limit with --max-file-size if the file is genuine");
+        let severity = settings.severity(rule, diagnostic.severity);
+        diagnostics.push(diagnostic.with_severity(severity));
+    }
+    FileReport {
+        path: shown.to_owned(),
+        artifact: Artifact::parse(Vec::new()),
         diagnostics,
     }
 }

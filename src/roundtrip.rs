@@ -8,6 +8,7 @@
 //! nothing. [`Mode::Canonical`] is what `mltk-lint fmt` writes: the same values in exactly
 //! the form MLTK writes (`\r\n`, no blank lines, Python's JSON).
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use base64::Engine as _;
@@ -89,9 +90,14 @@ pub fn reencode(decoded: &Decoded<'_>, mode: Mode) -> Result<(Vec<u8>, Stats), U
     let model_field = artifact.cell("model");
     let options_field = artifact.cell("options");
     let model_text = match (decoded.model_cell, decoded.model, model_field) {
-        (ModelCell::Json(root), Some(model), Some(field)) => {
-            Some(encode_model(root, model, &field.value, mode, &mut stats))
-        }
+        (ModelCell::Json(root), Some(model), Some(field)) => Some(encode_model(
+            root,
+            model,
+            &field.value,
+            mode,
+            &mut stats,
+            false,
+        )),
         _ => None,
     };
     let options_text = match (decoded.options, options_field) {
@@ -121,7 +127,7 @@ pub fn reencode(decoded: &Decoded<'_>, mode: Mode) -> Result<(Vec<u8>, Stats), U
                 None
             };
             let value = match replaced {
-                Some(text) => text.to_owned(),
+                Some(text) => Cow::Borrowed(text),
                 None => restore_carriage_returns(field, mode),
             };
             write_cell(&value, record.fields.len() == 1, &mut out);
@@ -137,9 +143,105 @@ pub fn reencode(decoded: &Decoded<'_>, mode: Mode) -> Result<(Vec<u8>, Stats), U
     Ok((out, stats))
 }
 
+/// Whether [`reencode`] in [`Mode::AsRead`] gives back the file's bytes exactly, found
+/// without building the re-encoded file: arrays the decoder left as parsed are not
+/// re-encoded (strict base64 has one spelling per byte string, so their payload text would
+/// come back unchanged) and each cell is compared in place. What MLTK401 asks on every file;
+/// `false` also when in doubt, and then [`reencode`] and [`first_difference`] say where.
+pub fn reproduces_as_read(decoded: &Decoded<'_>) -> bool {
+    let artifact = decoded.artifact;
+    if artifact.encoding.invalid_utf8.is_some() || !artifact.framing.quote_issues.is_empty() {
+        return false;
+    }
+    let mut stats = Stats::default();
+    let model_field = artifact.cell("model");
+    let options_field = artifact.cell("options");
+    let model_text = match (decoded.model_cell, decoded.model, model_field) {
+        (ModelCell::Json(root), Some(model), Some(field)) => Some(encode_model(
+            root,
+            model,
+            &field.value,
+            Mode::AsRead,
+            &mut stats,
+            true,
+        )),
+        _ => None,
+    };
+    let options_text = match (decoded.options, options_field) {
+        (OptionsCell::Json(root), Some(field)) => Some(encode_json(
+            root,
+            &field.value,
+            Mode::AsRead,
+            &mut stats,
+            &HashMap::new(),
+        )),
+        _ => None,
+    };
+    let bytes = &artifact.bytes[..];
+    let mut pos = 0;
+    for record in &artifact.framing.records {
+        for (i, field) in record.fields.iter().enumerate() {
+            if i > 0 {
+                if bytes.get(pos) != Some(&b',') {
+                    return false;
+                }
+                pos += 1;
+            }
+            let replaced = if model_field.is_some_and(|f| std::ptr::eq(f, field)) {
+                model_text.as_deref()
+            } else if options_field.is_some_and(|f| std::ptr::eq(f, field)) {
+                options_text.as_deref()
+            } else {
+                None
+            };
+            let value = match replaced {
+                Some(text) => Cow::Borrowed(text),
+                None => restore_carriage_returns(field, Mode::AsRead),
+            };
+            match cell_len_if_written(&value, record.fields.len() == 1, &bytes[pos..]) {
+                Some(len) => pos += len,
+                None => return false,
+            }
+        }
+        if let Some((_, span)) = record.ending {
+            let end = pos + (span.end - span.start);
+            if bytes.get(pos..end) != bytes.get(span.start..span.end) {
+                return false;
+            }
+            pos = end;
+        }
+    }
+    pos == bytes.len()
+}
+
+/// If `raw` starts with what [`write_cell`] writes for `value`, that length.
+fn cell_len_if_written(value: &str, only_field: bool, raw: &[u8]) -> Option<usize> {
+    let needs_quotes = value.contains([',', '"', '\r', '\n']) || (value.is_empty() && only_field);
+    if !needs_quotes {
+        return raw.starts_with(value.as_bytes()).then_some(value.len());
+    }
+    if raw.first() != Some(&b'"') {
+        return None;
+    }
+    let mut pos = 1;
+    for (i, piece) in value.split('"').enumerate() {
+        if i > 0 {
+            if raw.get(pos..pos + 2) != Some(b"\"\"".as_slice()) {
+                return None;
+            }
+            pos += 2;
+        }
+        if !raw.get(pos..)?.starts_with(piece.as_bytes()) {
+            return None;
+        }
+        pos += piece.len();
+    }
+    (raw.get(pos) == Some(&b'"')).then_some(pos + 1)
+}
+
 /// The `\r` of each `\r\n` inside a quoted cell was folded by universal newlines; put it
 /// back where the file had it (canonical output keeps MLTK's `\r\n`, which is the same).
-fn restore_carriage_returns(field: &Field, _mode: Mode) -> String {
+fn restore_carriage_returns(field: &Field, _mode: Mode) -> Cow<'_, str> {
     let points: Vec<usize> = field
         .map
         .dropped_points()
@@ -147,7 +249,7 @@ fn restore_carriage_returns(field: &Field, _mode: Mode) -> String {
         .map(|(at, _)| at)
         .collect();
     if points.is_empty() {
-        return field.value.clone();
+        return Cow::Borrowed(&field.value);
     }
     let mut out = String::with_capacity(field.value.len() + points.len());
     let mut last = 0;
@@ -157,7 +259,7 @@ fn restore_carriage_returns(field: &Field, _mode: Mode) -> String {
         last = at;
     }
     out.push_str(&field.value[last..]);
-    out
+    Cow::Owned(out)
 }
 
 /// Python's csv.writer, excel dialect, QUOTE_MINIMAL.
@@ -179,12 +281,17 @@ fn write_cell(value: &str, only_field: bool, out: &mut Vec<u8>) {
 
 /// Re-encoded payload text (already JSON-quoted) by the span start of the string node it
 /// replaces.
-fn payloads(model: &Model<'_>, stats: &mut Stats) -> HashMap<usize, String> {
+/// With `skip_unchanged`, arrays the decoder left as parsed ([`npy::encodes_as_stored`]) are
+/// left out: their payload text would come back as it is.
+fn payloads(model: &Model<'_>, stats: &mut Stats, skip_unchanged: bool) -> HashMap<usize, String> {
     let engine = base64::engine::general_purpose::STANDARD;
     let mut map = HashMap::new();
     for record in model.tree.records() {
         match &record.payload {
             Payload::Array(array) => {
+                if skip_unchanged && npy::encodes_as_stored(array) {
+                    continue;
+                }
                 if let Some(node) = record.node.get("npy") {
                     let (bytes, exact_header) = npy::encode_checked(array);
                     stats.arrays += 1;
@@ -225,8 +332,9 @@ fn encode_model(
     text: &str,
     mode: Mode,
     stats: &mut Stats,
+    skip_unchanged: bool,
 ) -> String {
-    let payloads = payloads(model, stats);
+    let payloads = payloads(model, stats, skip_unchanged);
     encode_json(root, text, mode, stats, &payloads)
 }
 
@@ -264,6 +372,9 @@ fn encode_json(
 
 /// The first byte where `a` and `b` differ, if they do.
 pub fn first_difference(a: &[u8], b: &[u8]) -> Option<usize> {
+    if a == b {
+        return None;
+    }
     let common = a.iter().zip(b).position(|(x, y)| x != y);
     match common {
         Some(at) => Some(at),

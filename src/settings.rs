@@ -14,7 +14,9 @@ pub struct Settings {
     /// The MLTK release the artifact must load in.
     pub target: &'static Version,
     /// Algorithms the user ships themselves.
-    pub custom_algorithms: Vec<String>,
+    pub custom_algorithms: Vec<CustomAlgorithm>,
+    /// Resource limits (file size, nesting, payload sizes).
+    pub limits: crate::limits::Limits,
 }
 
 impl Default for Settings {
@@ -24,6 +26,7 @@ impl Default for Settings {
             severity_overrides: Vec::new(),
             target: catalog().newest(),
             custom_algorithms: Vec::new(),
+            limits: crate::limits::Limits::default(),
         }
     }
 }
@@ -35,5 +38,33 @@ impl Settings {
             .iter()
             .find(|(r, _)| r.code == rule.code)
             .map_or(chosen, |(_, severity)| *severity)
+    }
+}
+
+/// An algorithm an app ships itself (`--custom-algorithm NAME` or `[[custom-algorithms]]` in
+/// the configuration).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct CustomAlgorithm {
+    /// The name in the `algo` cell.
+    pub name: String,
+    /// The Python package that provides it (documentation only).
+    pub package: Option<String>,
+    /// The `(module, class)` pairs its `register_codecs` registers. Empty: unknown, so the
+    /// model's records are not checked against any codec table.
+    pub codecs: Vec<(String, String)>,
+}
+
+impl CustomAlgorithm {
+    /// A custom algorithm known only by name.
+    pub fn named(name: impl Into<String>) -> Self {
+        CustomAlgorithm {
+            name: name.into(),
+            ..CustomAlgorithm::default()
+        }
+    }
+
+    /// Whether it registers a codec for `(module, class)`.
+    pub fn registers(&self, module: &str, class: &str) -> bool {
+        self.codecs.iter().any(|(m, c)| m == module && c == class)
     }
 }

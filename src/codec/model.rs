@@ -79,6 +79,8 @@ pub enum ProblemKind {
     Record,
     /// A binary payload does not decode (MLTK104).
     Array,
+    /// A payload exceeds a resource limit (MLTK109), e.g. an impossible shape or a zip bomb.
+    Limit,
 }
 
 /// Something a codec would reject.
@@ -544,11 +546,16 @@ impl Decoder {
                 return None;
             }
         };
-        match npy::parse(&bytes) {
+        // The decoded buffer becomes the array's data: no second copy.
+        match npy::parse_owned_with(bytes, &npy::Limits::default()) {
             Ok(array) => Some(array),
             Err(err) => {
                 self.problem(
-                    ProblemKind::Array,
+                    if npy_limit(&err) {
+                        ProblemKind::Limit
+                    } else {
+                        ProblemKind::Array
+                    },
                     name,
                     &pointer,
                     member.value.span.clone(),
@@ -640,7 +647,11 @@ impl Decoder {
                 record.payload = Payload::Sparse(archive);
             }
             Err(err) => self.problem(
-                ProblemKind::Array,
+                if npz_limit(&err) {
+                    ProblemKind::Limit
+                } else {
+                    ProblemKind::Array
+                },
                 &name,
                 &pointer,
                 node.span.clone(),
@@ -788,4 +799,23 @@ pub fn decode_base64(text: &str) -> Result<Vec<u8>, (usize, String)> {
                 (text.len().saturating_sub(1), "incorrect padding".to_owned())
             }
         })
+}
+
+/// Whether an NPY error is a resource limit (MLTK109) rather than a broken payload.
+fn npy_limit(err: &npy::NpyError) -> bool {
+    matches!(
+        err,
+        npy::NpyError::TooManyElements { .. }
+            | npy::NpyError::HeaderTooLong { .. }
+            | npy::NpyError::Overflow
+    )
+}
+
+/// Whether an NPZ error is a resource limit (MLTK109) rather than a broken archive.
+fn npz_limit(err: &npz::NpzError) -> bool {
+    match err {
+        npz::NpzError::TooManyMembers { .. } | npz::NpzError::BombSuspected { .. } => true,
+        npz::NpzError::Member { source, .. } => npy_limit(source),
+        _ => false,
+    }
 }

@@ -1222,6 +1222,19 @@ fn stored_fields(array: &Array) -> Option<(Descr, bool, Vec<u64>)> {
     Some((descr, fortran_order, shape))
 }
 
+/// Whether [`encode`] gives back exactly the bytes `array` was parsed from, known without
+/// encoding: true when the stored header still describes the array (its descr, order and
+/// shape were not changed) and fits its version. Then `encode` either regenerates the very
+/// header text (a numpy layout reproduces it) or keeps it, and copies the data and trailing
+/// bytes unchanged. Lets the linter skip re-encoding payloads it did not touch.
+pub fn encodes_as_stored(array: &Array) -> bool {
+    encoded_len(&array.header, array.version)
+        .is_some_and(|len| len <= max_header_len(array.version))
+        && stored_fields(array).is_some_and(|(descr, fortran_order, shape)| {
+            descr == array.descr && fortran_order == array.fortran_order && shape == array.shape
+        })
+}
+
 /// The file with the stored header text; `None` if the stored version cannot hold it.
 fn stored_encoding(array: &Array) -> Option<Vec<u8>> {
     if encoded_len(&array.header, array.version)? > max_header_len(array.version) {
@@ -3360,8 +3373,10 @@ mod tests {
         assert!(a.py2_long_ints);
         assert_eq!(detect_layout(&a), Some(HeaderLayout::Align16Py2Long));
         assert_eq!(encode(&a), bytes);
+        assert!(encodes_as_stored(&a));
         let mut b = a.clone();
         b.shape = vec![3, 2];
+        assert!(!encodes_as_stored(&b));
         let again = parse(&encode(&b)).unwrap();
         assert!(again.header.contains("'shape': (3L, 2L), }"));
         assert_eq!(detect_layout(&again), Some(HeaderLayout::Align16Py2Long));

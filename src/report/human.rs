@@ -6,7 +6,7 @@ use std::io::{self, Write};
 
 use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, SourceCode, SourceSpan};
 
-use super::{Excerpt, Reporter, Style, Summary};
+use super::{Excerpt, Reporter, Style, Summary, plural};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::linter::FileReport;
 
@@ -155,13 +155,5 @@ impl Reporter for HumanReporter {
                 plural(summary.infos, "info"),
             )
         }
-    }
-}
-
-fn plural(n: usize, word: &str) -> String {
-    if n == 1 {
-        format!("1 {word}")
-    } else {
-        format!("{n} {word}s")
     }
 }

@@ -1,11 +1,11 @@
 //! JSON output: one document, `{"version": 1, "findings": [...], "summary": {...}}`.
-//! The field names are a stable contract (docs/json-output.md).
+//! The field names are a stable contract (docs/json-output.md). Also JSON Lines.
 
 use std::io::{self, Write};
 
 use serde::Serialize;
 
-use super::{Reporter, Summary};
+use super::{Located, Reporter, Summary, located};
 use crate::linter::FileReport;
 
 #[derive(Serialize)]
@@ -43,26 +43,29 @@ pub(super) struct JsonReporter {
     findings: Vec<Finding>,
 }
 
+impl Finding {
+    fn new(l: &Located<'_>) -> Self {
+        let d = l.diagnostic;
+        Finding {
+            path: l.path.to_owned(),
+            code: d.rule.code,
+            name: d.rule.name,
+            severity: d.severity.as_str(),
+            message: d.message.clone(),
+            help: d.help.clone(),
+            line: l.line,
+            column: l.column,
+            end_line: l.end_line,
+            end_column: l.end_column,
+            pointer: d.pointer.clone(),
+        }
+    }
+}
+
 impl Reporter for JsonReporter {
     fn file(&mut self, _out: &mut dyn Write, report: &FileReport) -> io::Result<()> {
-        let artifact = &report.artifact;
-        for d in &report.diagnostics {
-            let start = artifact.lines.line_column(&artifact.bytes, d.span.start);
-            let end = artifact.lines.line_column(&artifact.bytes, d.span.end);
-            self.findings.push(Finding {
-                path: report.path.clone(),
-                code: d.rule.code,
-                name: d.rule.name,
-                severity: d.severity.as_str(),
-                message: d.message.clone(),
-                help: d.help.clone(),
-                line: start.line.get(),
-                column: start.column.get(),
-                end_line: end.line.get(),
-                end_column: end.column.get(),
-                pointer: d.pointer.clone(),
-            });
-        }
+        self.findings
+            .extend(located(report).map(|l| Finding::new(&l)));
         Ok(())
     }
 
@@ -79,5 +82,23 @@ impl Reporter for JsonReporter {
         };
         serde_json::to_writer_pretty(&mut *out, &document).map_err(io::Error::other)?;
         writeln!(out)
+    }
+}
+
+/// JSON Lines: one finding object per line (the fields of the JSON format's findings), no
+/// summary; streams as files are linted.
+pub(super) struct JsonLinesReporter;
+
+impl Reporter for JsonLinesReporter {
+    fn file(&mut self, out: &mut dyn Write, report: &FileReport) -> io::Result<()> {
+        for l in located(report) {
+            serde_json::to_writer(&mut *out, &Finding::new(&l)).map_err(io::Error::other)?;
+            writeln!(out)?;
+        }
+        Ok(())
+    }
+
+    fn finish(&mut self, _out: &mut dyn Write, _summary: &Summary) -> io::Result<()> {
+        Ok(())
     }
 }

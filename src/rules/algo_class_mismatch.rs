@@ -55,7 +55,7 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     }
     if let Some(builtin) = ctx.target.algorithms.get(algo)
         && top.module != builtin.module
-        && !ctx.custom_algorithms.iter().any(|c| c == algo)
+        && !ctx.custom_algorithms.iter().any(|c| c.name == algo)
     {
         out.push(
             Diagnostic::new(

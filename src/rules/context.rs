@@ -18,7 +18,7 @@ pub struct Context<'a> {
     /// The MLTK release the artifact must load in.
     pub target: &'a Version,
     /// Algorithms the user declared as their own.
-    pub custom_algorithms: &'a [String],
+    pub custom_algorithms: &'a [crate::settings::CustomAlgorithm],
     /// The `model` cell, classified.
     pub model_cell: &'a ModelCell,
     /// The decoded model tree, when the cell is JSON.

@@ -63,6 +63,7 @@ macro_rules! declare_rule {
 
 mod algo_class_mismatch;
 mod algo_name_mismatch;
+mod appinspect_lookup;
 mod args_mismatch;
 mod bad_array;
 mod bad_file_name;
@@ -77,6 +78,7 @@ mod field_count;
 mod invalid_encoding;
 mod kfold_cv;
 mod legacy_pickle;
+mod limit_exceeded;
 mod line_endings;
 mod merge_conflict;
 mod missing_mlspl_limits;
@@ -106,6 +108,7 @@ pub static ALL: &[&Rule] = &[
     &merge_conflict::MERGE_CONFLICT,
     &line_endings::LINE_ENDINGS,
     &field_count::FIELD_COUNT,
+    &appinspect_lookup::APPINSPECT_LOOKUP,
     &model_json::MODEL_JSON,
     &legacy_pickle::LEGACY_PICKLE,
     &bad_record::BAD_RECORD,
@@ -114,6 +117,7 @@ pub static ALL: &[&Rule] = &[
     &algo_class_mismatch::ALGO_CLASS_MISMATCH,
     &dangling_ref::DANGLING_REF,
     &model_too_large::MODEL_TOO_LARGE,
+    &limit_exceeded::LIMIT_EXCEEDED,
     &options_json::OPTIONS_JSON,
     &options_schema::OPTIONS_SCHEMA,
     &missing_mlspl_limits::MISSING_MLSPL_LIMITS,
@@ -328,6 +332,7 @@ MLTK005 extra-rows warning
 MLTK006 merge-conflict error
 MLTK007 line-endings warning
 MLTK008 field-count error
+MLTK009 appinspect-lookup error
 MLTK101 model-json error
 MLTK102 legacy-pickle error
 MLTK103 bad-record error
@@ -336,6 +341,7 @@ MLTK105 unknown-type error
 MLTK106 algo-class-mismatch error
 MLTK107 dangling-ref error
 MLTK108 model-too-large error
+MLTK109 limit-exceeded error
 MLTK201 options-json error
 MLTK202 options-schema error
 MLTK203 missing-mlspl-limits warning

@@ -31,6 +31,9 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let ModelCell::NotJson(error) = ctx.model_cell else {
         return;
     };
+    if super::limit_exceeded::is_depth_limit(error) {
+        return; // MLTK109
+    }
     let Some(field) = ctx.cell(Cell::Model) else {
         return;
     };

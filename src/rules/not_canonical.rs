@@ -37,6 +37,9 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         model: ctx.model,
         options: ctx.options,
     };
+    if roundtrip::reproduces_as_read(&decoded) {
+        return; // the common case, decided without building the re-encoded file
+    }
     let Ok((bytes, _)) = roundtrip::reencode(&decoded, Mode::AsRead) else {
         return; // encoding and quoting problems are MLTK001/MLTK003's findings
     };

@@ -31,6 +31,9 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let OptionsCell::NotJson { error, hint } = ctx.options else {
         return;
     };
+    if super::limit_exceeded::is_depth_limit(error) {
+        return; // MLTK109
+    }
     let Some(field) = ctx.cell(Cell::Options) else {
         return;
     };

@@ -40,7 +40,7 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let Some(algo) = ctx.algo() else {
         return;
     };
-    if ctx.custom_algorithms.iter().any(|c| c == algo) || algo.starts_with("<<<<<<<") {
+    if ctx.custom_algorithms.iter().any(|c| c.name == algo) || algo.starts_with("<<<<<<<") {
         return; // declared; a conflict marker is MLTK006's finding
     }
     let target = ctx.target;

@@ -40,13 +40,18 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         return;
     };
     let algo = ctx.algo();
-    // Without the algorithm's registrations we cannot know its codec table.
-    let Some(algo_name) = algo.filter(|name| ctx.target.algorithms.contains_key(*name)) else {
-        return;
-    };
-    if ctx.custom_algorithms.iter().any(|c| c == algo_name) {
+    // A custom algorithm is checked against the pairs it declares it registers (plus the
+    // built-in table); one declared without pairs is not checked.
+    let custom = algo.and_then(|name| ctx.custom_algorithms.iter().find(|c| c.name == name));
+    if custom.is_some_and(|c| c.codecs.is_empty()) {
         return;
     }
+    // Without the algorithm's registrations we cannot know its codec table.
+    let Some(algo_name) =
+        algo.filter(|name| custom.is_some() || ctx.target.algorithms.contains_key(*name))
+    else {
+        return;
+    };
     let target = ctx.target;
     // One finding per distinct pair, at its first record, with the number of records: a
     // forest of 200 trees has one problem, not 200.
@@ -70,10 +75,20 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         }
     };
     for record in model.tree.records() {
-        let known = target
-            .codec_for(Some(algo_name), record.module, record.class)
-            .is_some()
-            || is_aitk_special(ctx, record);
+        let known = match custom {
+            Some(custom) => {
+                custom.registers(record.module, record.class)
+                    || target
+                        .codec_for(None, record.module, record.class)
+                        .is_some()
+            }
+            None => {
+                target
+                    .codec_for(Some(algo_name), record.module, record.class)
+                    .is_some()
+                    || is_aitk_special(ctx, record)
+            }
+        };
         if !known {
             note(record, record.module, record.class, false);
         }
@@ -89,6 +104,15 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     for (module, class, type_ref, count, first) in seen {
         let (record, _) = firsts[first];
         let mut diagnostic = unknown(ctx, record, &module, &class, type_ref);
+        if let Some(custom) = custom.filter(|_| !type_ref) {
+            diagnostic.help = Some(format!(
+                "the custom algorithm `{}` is declared to register codecs for {} pair(s), not this one; MLTK {} fails with: {}. Add the pair to its `codecs` in the configuration if its register_codecs() registers it",
+                custom.name,
+                custom.codecs.len(),
+                target.id,
+                target.unknown_type_error(&module, &class)
+            ));
+        }
         if count > 1 {
             diagnostic.message.push_str(&format!(" ({count} records)"));
         }
@@ -210,5 +234,56 @@ mod tests {
     #[test]
     fn silent_on_clean() {
         assert!(lint(&UNKNOWN_TYPE, clean()).is_empty());
+    }
+
+    #[test]
+    fn checks_custom_algorithms_against_their_declared_codecs() {
+        use crate::settings::{CustomAlgorithm, Settings};
+        let model = MODEL
+            .replace("algos.LinearRegression", "algos_contrib.MyRegressor")
+            .replace(
+                r#""LinearRegression"], "dict": {"estimator""#,
+                r#""MyRegressor"], "dict": {"estimator""#,
+            );
+        let text = artifact("MyRegressor", &model, OPTIONS);
+        let run = |custom: CustomAlgorithm| {
+            let settings = Settings {
+                custom_algorithms: vec![custom],
+                ..Settings::default()
+            };
+            crate::linter::lint_bytes("__mlspl_m.mlmodel", text.clone().into(), &settings)
+                .diagnostics
+                .into_iter()
+                .filter(|d| d.rule.code == UNKNOWN_TYPE.code)
+                .collect::<Vec<_>>()
+        };
+        // Known by name only: records are not checked.
+        assert!(run(CustomAlgorithm::named("MyRegressor")).is_empty());
+        // The declared pairs are known; an undeclared one is reported.
+        let declared = CustomAlgorithm {
+            name: "MyRegressor".into(),
+            package: Some("algos_contrib".into()),
+            codecs: vec![("algos_contrib.MyRegressor".into(), "MyRegressor".into())],
+        };
+        let found = run(declared.clone());
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(
+            found[0]
+                .message
+                .contains("sklearn.linear_model._base.LinearRegression")
+        );
+        assert!(
+            found[0]
+                .help
+                .as_deref()
+                .unwrap_or("")
+                .contains("MyRegressor")
+        );
+        let mut complete = declared;
+        complete.codecs.push((
+            "sklearn.linear_model._base".into(),
+            "LinearRegression".into(),
+        ));
+        assert!(run(complete).is_empty());
     }
 }

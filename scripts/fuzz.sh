@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Seed the fuzz corpora from the fixtures (fuzz/corpus is gitignored) and run every cargo-fuzz
+# target for SECONDS each (default 300). Needs `cargo install cargo-fuzz`; works on stable
+# through RUSTC_BOOTSTRAP=1 (or use a nightly toolchain).
+#
+#   scripts/fuzz.sh            # all targets, 300 s each
+#   scripts/fuzz.sh 60 npy     # one target, 60 s
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SECONDS_EACH="${1:-300}"
+shift || true
+TARGETS=("$@")
+[ ${#TARGETS[@]} -gt 0 ] || TARGETS=(csv_framing model_cell npy npz pickle options lint)
+
+python3 - <<'PY'
+import base64, csv, io, json, re
+from pathlib import Path
+root = Path(".")
+corpus = root / "fuzz/corpus"
+def put(target, name, data):
+    d = corpus / target
+    d.mkdir(parents=True, exist_ok=True)
+    (d / name).write_bytes(data)
+files = sorted((root / "fixtures").rglob("*.mlmodel")) + sorted((root / "tests/hostile").glob("*.mlmodel"))
+for i, f in enumerate(files):
+    raw = f.read_bytes()
+    put("csv_framing", "f%03d" % i, raw)
+    put("lint", "f%03d" % i, raw)
+    try:
+        rows = list(csv.reader(io.StringIO(raw.decode("utf-8"))))
+        _, model, options = rows[1][:3]
+    except Exception:
+        continue
+    put("model_cell", "f%03d" % i, model.encode())
+    put("options", "f%03d" % i, options.encode())
+    for j, m in enumerate(re.findall(r'"(?:npy|str)": "([A-Za-z0-9+/=]{8,})"', model)):
+        try:
+            b = base64.b64decode(m)
+        except Exception:
+            continue
+        if b.startswith(b"\x93NUMPY"):
+            put("npy", "f%03d_%d" % (i, j), b)
+        elif b.startswith(b"PK"):
+            put("npz", "f%03d_%d" % (i, j), b)
+for i, f in enumerate(sorted((root / "tests/hostile").glob("*.pkl")) + sorted((root / "tests/hostile").glob("*.joblib"))):
+    put("pickle", "p%03d" % i, f.read_bytes())
+PY
+
+cd fuzz
+for t in "${TARGETS[@]}"; do
+  echo "== $t (${SECONDS_EACH}s)"
+  RUSTC_BOOTSTRAP=1 cargo fuzz run "$t" "corpus/$t" -- \
+    -max_total_time="$SECONDS_EACH" -rss_limit_mb=2048 -timeout=10 -max_len=262144 -print_final_stats=1 2>&1 \
+    | grep -E "^(#[0-9]+ *DONE|stat::|Done|==[0-9]+==|SUMMARY|artifact_prefix|Test unit written)" || true
+done

@@ -1,0 +1,358 @@
+//! Hostile inputs: each runs the real binary with a timeout and must end with a normal exit
+//! status (never a signal, a panic or a hang) and report its expected code in `--format
+//! json`. Small inputs are committed under `tests/hostile/` (written by
+//! `tests/hostile/gen.py`, bytes built by hand, nothing unpickled); large ones are generated
+//! here. See `docs/robustness.md`.
+
+// Tests say on stderr when they skip a measurement.
+#![allow(clippy::print_stderr)]
+
+use std::collections::BTreeSet;
+use std::io::Read as _;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn hostile(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/hostile")
+        .join(name)
+}
+
+/// What one run gave.
+struct Run {
+    code: i32,
+    codes: BTreeSet<String>,
+    stderr: String,
+}
+
+/// Run `mltk-lint --format json ARGS`, killing it after `timeout`.
+fn run(args: &[&std::ffi::OsStr], timeout: Duration) -> Run {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_mltk-lint"))
+        .arg("--format")
+        .arg("json")
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn mltk-lint");
+    let mut stdout = child.stdout.take().expect("stdout");
+    let mut stderr = child.stderr.take().expect("stderr");
+    let out_reader = std::thread::spawn(move || {
+        let mut text = String::new();
+        stdout.read_to_string(&mut text).map(|_| text)
+    });
+    let err_reader = std::thread::spawn(move || {
+        let mut text = String::new();
+        stderr.read_to_string(&mut text).map(|_| text)
+    });
+    let start = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            break status;
+        }
+        if start.elapsed() > timeout {
+            child.kill().ok();
+            child.wait().ok();
+            panic!("mltk-lint {args:?} ran longer than {timeout:?}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let stdout = out_reader.join().expect("join").expect("stdout is UTF-8");
+    let stderr = err_reader.join().expect("join").unwrap_or_default();
+    let Some(code) = status.code() else {
+        panic!("mltk-lint {args:?} was killed by a signal: {status:?}\n{stderr}");
+    };
+    assert!(
+        code == 0 || code == 1,
+        "mltk-lint {args:?} exited with {code} (2 is a usage/IO failure, 101 a panic)\n{stderr}"
+    );
+    let json: serde_json::Value = serde_json::from_str(&stdout)
+        .unwrap_or_else(|e| panic!("--format json output is not JSON ({e}):\n{stdout}"));
+    let codes = json["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| f["code"].as_str().expect("code").to_owned())
+        .collect();
+    Run {
+        code,
+        codes,
+        stderr,
+    }
+}
+
+fn expect(path: &Path, extra: &[&str], code: &str) -> Run {
+    let mut args: Vec<&std::ffi::OsStr> = extra.iter().map(std::ffi::OsStr::new).collect();
+    args.push(path.as_os_str());
+    let run = run(&args, Duration::from_secs(60));
+    assert!(
+        run.codes.contains(code),
+        "{}: expected {code}, got {:?}\n{}",
+        path.display(),
+        run.codes,
+        run.stderr
+    );
+    assert_eq!(run.code, 1, "findings give exit status 1");
+    run
+}
+
+#[test]
+fn zip_bomb_npz_is_a_limit_finding() {
+    expect(&hostile("__mlspl_zip_bomb.mlmodel"), &[], "MLTK109");
+}
+
+#[test]
+fn impossible_npy_shape_is_a_limit_finding() {
+    let run = expect(&hostile("__mlspl_impossible_shape.mlmodel"), &[], "MLTK109");
+    assert!(!run.codes.contains("MLTK104"), "{:?}", run.codes);
+}
+
+#[test]
+fn invalid_utf8_is_an_encoding_finding() {
+    expect(&hostile("__mlspl_invalid_utf8.mlmodel"), &[], "MLTK001");
+}
+
+#[test]
+fn nul_bytes_are_an_encoding_finding() {
+    expect(&hostile("__mlspl_nul_bytes.mlmodel"), &[], "MLTK001");
+}
+
+#[test]
+fn truncated_file_is_a_csv_finding() {
+    let run = expect(&hostile("__mlspl_truncated.mlmodel"), &[], "MLTK003");
+    assert!(run.codes.contains("MLTK101"), "{:?}", run.codes);
+}
+
+#[test]
+fn pickle_calling_os_system_via_reduce_in_a_cell() {
+    expect(&hostile("__mlspl_pickle_reduce.mlmodel"), &[], "MLTK501");
+}
+
+#[test]
+fn pickle_file_calling_os_system_via_reduce() {
+    expect(&hostile("reduce.pkl"), &[], "MLTK501");
+}
+
+#[test]
+fn pickle_file_calling_os_system_via_memoised_stack_global() {
+    expect(&hostile("stack_global.pkl"), &[], "MLTK501");
+}
+
+#[test]
+fn pickle_bomb_is_a_limit_finding() {
+    expect(&hostile("__mlspl_pickle_bomb.mlmodel"), &[], "MLTK109");
+}
+
+#[test]
+fn mlspl_type_naming_os_and_subprocess() {
+    expect(&hostile("__mlspl_mlspl_type_os.mlmodel"), &[], "MLTK502");
+}
+
+#[test]
+fn json_nested_100k_deep_is_a_limit_finding() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("__mlspl_deep.mlmodel");
+    let depth = 100_000;
+    let text = format!(
+        "algo,model,options\r\nLinearRegression,{}{},{{}}\r\n",
+        "[".repeat(depth),
+        "]".repeat(depth)
+    );
+    std::fs::write(&path, text).expect("write");
+    expect(&path, &[], "MLTK109");
+}
+
+fn write_big_line(path: &Path, size: usize) {
+    use std::io::Write as _;
+    let file = std::fs::File::create(path).expect("create");
+    let mut out = std::io::BufWriter::new(file);
+    out.write_all(b"algo,model,options\r\nLinearRegression,")
+        .expect("write");
+    let chunk = vec![b'A'; 1 << 20];
+    let mut left = size;
+    while left > 0 {
+        let n = left.min(chunk.len());
+        out.write_all(&chunk[..n]).expect("write");
+        left -= n;
+    }
+    out.write_all(b",{}\r\n").expect("write");
+    out.flush().expect("flush");
+}
+
+#[test]
+fn a_100_mb_single_line_is_linted_within_bounds() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("__mlspl_long.mlmodel");
+    write_big_line(&path, 100_000_000);
+    // Over a lower limit it is reported without being read.
+    let started = Instant::now();
+    let limited = expect(&path, &["--max-file-size", "64M"], "MLTK109");
+    assert_eq!(limited.codes.len(), 1, "{:?}", limited.codes);
+    assert!(started.elapsed() < Duration::from_secs(10));
+    // Under the default limit it is read and linted (the cell is not JSON).
+    let args = [path.as_os_str()];
+    let whole = run(&args, Duration::from_secs(120));
+    assert!(whole.codes.contains("MLTK101"), "{:?}", whole.codes);
+    if let Some(peak_kib) = peak_rss_kib(&[path.as_os_str()]) {
+        let file_kib = 100_000_000 / 1024;
+        // The stated bound (docs/robustness.md): peak RSS <= 6 x file size + 64 MiB.
+        assert!(
+            peak_kib <= 6 * file_kib + 64 * 1024,
+            "peak RSS {peak_kib} KiB for a {file_kib} KiB file exceeds 6 x size + 64 MiB"
+        );
+    }
+}
+
+/// Peak RSS of one run, via `/usr/bin/time -v` when it is installed.
+fn peak_rss_kib(args: &[&std::ffi::OsStr]) -> Option<u64> {
+    let time = Path::new("/usr/bin/time");
+    if !time.exists() {
+        eprintln!("SKIPPED the memory bound: /usr/bin/time is not installed");
+        return None;
+    }
+    let output = Command::new(time)
+        .arg("-v")
+        .arg(env!("CARGO_BIN_EXE_mltk-lint"))
+        .arg("--format")
+        .arg("json")
+        .args(args)
+        .stdout(Stdio::null())
+        .output()
+        .expect("run /usr/bin/time");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    stderr
+        .lines()
+        .find_map(|line| {
+            line.trim()
+                .strip_prefix("Maximum resident set size (kbytes): ")
+        })
+        .and_then(|kib| kib.trim().parse().ok())
+}
+
+#[test]
+fn oversized_stdin_is_a_limit_finding() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_mltk-lint"))
+        .args(["--format", "json", "--max-file-size", "1K", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    {
+        use std::io::Write as _;
+        let mut stdin = child.stdin.take().expect("stdin");
+        // The reader stops after the limit; a closed pipe is fine.
+        let _ = stdin.write_all(&vec![b'x'; 64 << 10]);
+    }
+    let output = child.wait_with_output().expect("wait");
+    assert_eq!(output.status.code(), Some(1));
+    let text = String::from_utf8(output.stdout).expect("utf-8");
+    assert!(text.contains("MLTK109"), "{text}");
+}
+
+#[cfg(unix)]
+#[test]
+fn symlink_loop_in_a_walked_directory_terminates() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let sub = dir.path().join("lookups");
+    std::fs::create_dir(&sub).expect("mkdir");
+    std::fs::copy(
+        hostile("__mlspl_pickle_reduce.mlmodel"),
+        sub.join("__mlspl_a.mlmodel"),
+    )
+    .expect("copy");
+    std::os::unix::fs::symlink(dir.path(), sub.join("loop")).expect("symlink");
+    std::os::unix::fs::symlink(sub.join("self"), sub.join("self")).expect("self-loop");
+    let run = expect(dir.path(), &[], "MLTK501");
+    assert!(run.codes.contains("MLTK102"), "{:?}", run.codes);
+}
+
+#[test]
+fn benign_sklearn_pickles_list_their_globals_without_errors() {
+    for name in [
+        "sklearn_lr_p0.pkl",
+        "sklearn_lr_p2.pkl",
+        "sklearn_lr_p5.pkl",
+        "sklearn_lr.joblib",
+    ] {
+        let path = hostile(name);
+        let run = run(&[path.as_os_str()], Duration::from_secs(60));
+        assert_eq!(run.code, 0, "{name}: {:?}", run.codes);
+        assert_eq!(
+            run.codes.iter().collect::<Vec<_>>(),
+            ["MLTK501"],
+            "{name}: the allow-list view"
+        );
+    }
+}
+
+#[test]
+fn pickle_file_bomb_is_a_limit_finding() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("bomb.pkl");
+    // protocol 2: an empty list, then 100k levels of (x, x) through DUP/TUPLE2
+    let mut data = b"\x80\x02]".to_vec();
+    for _ in 0..100_000 {
+        data.extend_from_slice(b"2\x86");
+    }
+    data.push(b'.');
+    std::fs::write(&path, data).expect("write");
+    expect(&path, &[], "MLTK109");
+}
+
+#[test]
+fn walked_directories_include_pickles() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::copy(hostile("stack_global.pkl"), dir.path().join("model.pickle")).expect("copy");
+    expect(dir.path(), &[], "MLTK501");
+}
+
+/// "Never executed or imported" by construction: no source file spawns processes, loads
+/// libraries or uses `unsafe`, and no dependency embeds Python or a dynamic loader.
+#[test]
+fn nothing_can_execute_input_by_construction() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let mut todo = vec![root.join("src")];
+    let mut checked = 0;
+    while let Some(dir) = todo.pop() {
+        for entry in std::fs::read_dir(&dir).expect("read_dir") {
+            let path = entry.expect("entry").path();
+            if path.is_dir() {
+                todo.push(path);
+                continue;
+            }
+            if path.extension().is_none_or(|x| x != "rs") {
+                continue;
+            }
+            checked += 1;
+            let text = std::fs::read_to_string(&path).expect("read");
+            for needle in [
+                "process::Command",
+                "Command::new",
+                "unsafe {",
+                "unsafe fn",
+                "unsafe impl",
+                "dlopen",
+                "libloading",
+                "pyo3",
+                "extern \"C\"",
+            ] {
+                assert!(
+                    !text.contains(needle),
+                    "{} contains `{needle}`",
+                    path.display()
+                );
+            }
+        }
+    }
+    assert!(checked > 20);
+    let manifest = std::fs::read_to_string(root.join("Cargo.toml")).expect("Cargo.toml");
+    assert!(manifest.contains("unsafe_code = \"forbid\""));
+    let lock = std::fs::read_to_string(root.join("Cargo.lock")).expect("Cargo.lock");
+    for crate_name in ["pyo3", "cpython", "libloading", "dlopen", "rustpython"] {
+        assert!(
+            !lock.contains(&format!("name = \"{crate_name}")),
+            "Cargo.lock depends on {crate_name}"
+        );
+    }
+}

@@ -89,27 +89,7 @@ pub fn reencode(decoded: &Decoded<'_>, mode: Mode) -> Result<(Vec<u8>, Stats), U
     let mut stats = Stats::default();
     let model_field = artifact.cell("model");
     let options_field = artifact.cell("options");
-    let model_text = match (decoded.model_cell, decoded.model, model_field) {
-        (ModelCell::Json(root), Some(model), Some(field)) => Some(encode_model(
-            root,
-            model,
-            &field.value,
-            mode,
-            &mut stats,
-            false,
-        )),
-        _ => None,
-    };
-    let options_text = match (decoded.options, options_field) {
-        (OptionsCell::Json(root), Some(field)) => Some(encode_json(
-            root,
-            &field.value,
-            mode,
-            &mut stats,
-            &HashMap::new(),
-        )),
-        _ => None,
-    };
+    let (model_text, options_text) = encode_cells(decoded, mode, false, &mut stats);
     let mut out = Vec::with_capacity(artifact.bytes.len() + 64);
     for record in &artifact.framing.records {
         if record.is_blank() && mode == Mode::Canonical {
@@ -143,6 +123,39 @@ pub fn reencode(decoded: &Decoded<'_>, mode: Mode) -> Result<(Vec<u8>, Stats), U
     Ok((out, stats))
 }
 
+/// The re-encoded `model` and `options` cells, where they are JSON. With
+/// `skip_unchanged_arrays`, arrays the decoder left as parsed keep their payload text.
+fn encode_cells(
+    decoded: &Decoded<'_>,
+    mode: Mode,
+    skip_unchanged_arrays: bool,
+    stats: &mut Stats,
+) -> (Option<String>, Option<String>) {
+    let artifact = decoded.artifact;
+    let model_text = match (decoded.model_cell, decoded.model, artifact.cell("model")) {
+        (ModelCell::Json(root), Some(model), Some(field)) => Some(encode_model(
+            root,
+            model,
+            &field.value,
+            mode,
+            stats,
+            skip_unchanged_arrays,
+        )),
+        _ => None,
+    };
+    let options_text = match (decoded.options, artifact.cell("options")) {
+        (OptionsCell::Json(root), Some(field)) => Some(encode_json(
+            root,
+            &field.value,
+            mode,
+            stats,
+            &HashMap::new(),
+        )),
+        _ => None,
+    };
+    (model_text, options_text)
+}
+
 /// Whether [`reencode`] in [`Mode::AsRead`] gives back the file's bytes exactly, found
 /// without building the re-encoded file: arrays the decoder left as parsed are not
 /// re-encoded (strict base64 has one spelling per byte string, so their payload text would
@@ -156,27 +169,7 @@ pub fn reproduces_as_read(decoded: &Decoded<'_>) -> bool {
     let mut stats = Stats::default();
     let model_field = artifact.cell("model");
     let options_field = artifact.cell("options");
-    let model_text = match (decoded.model_cell, decoded.model, model_field) {
-        (ModelCell::Json(root), Some(model), Some(field)) => Some(encode_model(
-            root,
-            model,
-            &field.value,
-            Mode::AsRead,
-            &mut stats,
-            true,
-        )),
-        _ => None,
-    };
-    let options_text = match (decoded.options, options_field) {
-        (OptionsCell::Json(root), Some(field)) => Some(encode_json(
-            root,
-            &field.value,
-            Mode::AsRead,
-            &mut stats,
-            &HashMap::new(),
-        )),
-        _ => None,
-    };
+    let (model_text, options_text) = encode_cells(decoded, Mode::AsRead, true, &mut stats);
     let bytes = &artifact.bytes[..];
     let mut pos = 0;
     for record in &artifact.framing.records {

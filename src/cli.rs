@@ -149,10 +149,18 @@ struct LintArgs {
     /// When to use colour.
     #[arg(long, value_enum, default_value_t = ColorArg::Auto)]
     color: ColorArg,
-    /// Largest file linted (e.g. 1048576, 64K, 256M, 1G); a larger one is reported as MLTK109
-    /// without being read.
-    #[arg(long, value_name = "SIZE", value_parser = crate::limits::parse_size, default_value = "256M")]
-    max_file_size: u64,
+    /// Largest file linted (e.g. 1048576, 64K, 256M, 1G; default 256M); a larger one is
+    /// reported as MLTK109 without being read. Same as `--limit file-size=SIZE`.
+    #[arg(long, value_name = "SIZE", value_parser = crate::limits::parse_size)]
+    max_file_size: Option<u64>,
+    /// Override a resource limit (repeatable), e.g. json-depth=200 or npz-uncompressed=64M;
+    /// `--help` lists the names and defaults.
+    #[arg(
+        long = "limit",
+        value_name = "NAME=VALUE",
+        long_help = crate::limits::cli_help()
+    )]
+    limits: Vec<crate::limits::LimitOverride>,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -366,17 +374,15 @@ fn fmt(
 /// The settings for one file: defaults, then the file's configuration, then the command
 /// line (which wins).
 fn settings(args: &LintArgs, config: Option<&crate::config::Config>, path: &Path) -> Settings {
-    let base = Settings {
-        limits: crate::limits::Limits {
-            max_file_size: args.max_file_size,
-            ..crate::limits::Limits::default()
-        },
-        ..Settings::default()
-    };
+    let base = Settings::default();
     let mut settings = match config {
         Some(config) => config.apply(&base, path),
         None => base,
     };
+    settings.limits.apply(&args.limits);
+    if let Some(size) = args.max_file_size {
+        settings.limits.max_file_size = size;
+    }
     if !args.select.is_empty() {
         settings.rules = RuleSet::empty();
         for selector in &args.select {
@@ -589,7 +595,7 @@ fn lint(args: LintArgs, out: &mut dyn Write, err: &mut dyn Write) -> io::Result<
     if inputs.iter().any(|i| matches!(i, Input::Stdin(_))) {
         stdin_bytes = Some(crate::linter::read_limited(
             io::stdin().lock(),
-            settings.limits.max_file_size,
+            stdin_settings.limits.max_file_size,
         )?);
     }
     let mut results: Vec<Result<FileReport, (String, io::Error)>> = inputs

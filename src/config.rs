@@ -20,6 +20,11 @@
 //! name = "MyForest"
 //! package = "algos_contrib"
 //! codecs = [["algos_contrib.MyForest", "MyForest"]]
+//!
+//! [limits]            # names and syntax as `--limit NAME=VALUE` (see `crate::limits::TABLE`)
+//! json-depth = 200
+//! npy-elements = "1e6"
+//! npz-uncompressed = "64M"
 //! ```
 
 use std::collections::HashMap;
@@ -46,6 +51,7 @@ const KEYS: &[&str] = &[
     "custom-algorithms",
     "exclude",
     "fail-on",
+    "limits",
 ];
 
 const ALGORITHM_KEYS: &[&str] = &["name", "package", "codecs"];
@@ -67,6 +73,8 @@ pub struct Config {
     exclude: Option<GlobSet>,
     /// The lowest severity that fails the run.
     pub fail_on: Option<Severity>,
+    /// `[limits]` overrides, in file order.
+    limits: Vec<crate::limits::LimitOverride>,
 }
 
 impl Config {
@@ -84,6 +92,7 @@ impl Config {
             custom_algorithms: Vec::new(),
             exclude: None,
             fail_on: None,
+            limits: Vec::new(),
         }
     }
 
@@ -186,6 +195,9 @@ impl Config {
             let level = v.as_str().ok_or("`fail-on` must be a string")?;
             config.fail_on = Some(parse_severity(level)?);
         }
+        if let Some(v) = table.get("limits") {
+            config.limits = limits(v)?;
+        }
         Ok(config)
     }
 
@@ -229,6 +241,7 @@ impl Config {
             settings.custom_algorithms.retain(|c| c.name != custom.name);
             settings.custom_algorithms.push(custom.clone());
         }
+        settings.limits.apply(&self.limits);
         settings
     }
 
@@ -319,6 +332,34 @@ fn globs(patterns: &[String]) -> Result<GlobSet, String> {
         builder.add(glob);
     }
     builder.build().map_err(|e| e.to_string())
+}
+
+/// The `[limits]` table: NAME = VALUE, a number or a string in the `--limit` syntax.
+fn limits(value: &toml::Value) -> Result<Vec<crate::limits::LimitOverride>, String> {
+    let table = value
+        .as_table()
+        .ok_or("`limits` must be a table of NAME = VALUE ([limits])")?;
+    let names: Vec<&str> = crate::limits::TABLE.iter().map(|s| s.name).collect();
+    check_keys(table.keys(), &names, "limits.")?;
+    let mut out = Vec::new();
+    for (name, value) in table {
+        let spec = crate::limits::spec(name).ok_or_else(|| crate::limits::unknown_name(name))?;
+        let text = match value {
+            toml::Value::Integer(n) => n.to_string(),
+            toml::Value::Float(x) => x.to_string(),
+            toml::Value::String(text) => text.clone(),
+            _ => {
+                return Err(format!(
+                    "limits.{name} must be a number or a string such as \"64M\" or \"1e6\""
+                ));
+            }
+        };
+        let value = spec
+            .parse(&text)
+            .map_err(|e| format!("limits.{name}: {e}"))?;
+        out.push(crate::limits::LimitOverride { spec, value });
+    }
+    Ok(out)
 }
 
 /// `error`, `warning` or `info`.
@@ -473,6 +514,14 @@ mod tests {
         let err = parse("ignore = [\"MLTK2O1\"]").expect_err("bad code");
         assert!(err.contains("MLTK201"), "{err}");
         assert!(parse("fail-on = \"fatal\"").is_err());
+        let err = parse("[limits]\njson-dept = 3").expect_err("unknown limit");
+        assert!(err.contains("did you mean `limits.json-depth`"), "{err}");
+        assert!(err.contains("npz-uncompressed"), "{err}");
+        let err = parse("[limits]\njson-depth = \"deep\"").expect_err("bad value");
+        assert!(err.contains("limits.json-depth"), "{err}");
+        assert!(parse("[limits]\njson-depth = -1").is_err());
+        assert!(parse("[limits]\njson-depth = true").is_err());
+        assert!(parse("limits = 3").is_err());
         assert!(parse("target-mltk = \"9.9\"").is_err());
     }
 
@@ -508,5 +557,21 @@ codecs = [["algos_contrib.MyForest", "MyForest"]]
             Path::new("/r/legacy/x/__mlspl_m.mlmodel"),
         );
         assert!(!legacy.rules.iter().any(|r| r.code == "MLTK210"));
+    }
+
+    #[test]
+    fn applies_limits() {
+        let config = parse(
+            "[limits]\njson-depth = 200\nnpy-elements = \"1e6\"\nnpz-uncompressed = \"64M\"\npickle-memo = 1e4\nfile-size = 1024",
+        )
+        .expect("config");
+        let settings = config.apply(&Settings::default(), Path::new("/r/__mlspl_m.mlmodel"));
+        let limits = &settings.limits;
+        assert_eq!(limits.json_max_depth, 200);
+        assert_eq!(limits.npy.max_elements, 1_000_000);
+        assert_eq!(limits.npz.max_total_uncompressed, 64 << 20);
+        assert_eq!(limits.pickle.max_memo, 10_000);
+        assert_eq!(limits.max_file_size, 1024);
+        assert_eq!(limits.pickle.max_stack, 1_000_000, "untouched");
     }
 }

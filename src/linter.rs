@@ -4,6 +4,7 @@ use crate::artifact::Artifact;
 use crate::codec::ModelCell;
 use crate::codec::model;
 use crate::diagnostic::Diagnostic;
+use crate::limits::Limits;
 use crate::options::OptionsCell;
 use crate::roundtrip::Decoded;
 use crate::rules::Context;
@@ -20,18 +21,28 @@ pub struct FileReport {
     pub diagnostics: Vec<Diagnostic>,
 }
 
-/// Decode `artifact` once and hand the pieces to `f`.
+/// Decode `artifact` once, with the default limits, and hand the pieces to `f`.
 pub fn with_decoded<R>(artifact: &Artifact, f: impl FnOnce(&Decoded<'_>) -> R) -> R {
+    with_decoded_limited(artifact, &Limits::default(), f)
+}
+
+/// Decode `artifact` once within `limits` (JSON depth and string length, npy, npz and
+/// pickle bounds) and hand the pieces to `f`.
+pub fn with_decoded_limited<R>(
+    artifact: &Artifact,
+    limits: &Limits,
+    f: impl FnOnce(&Decoded<'_>) -> R,
+) -> R {
     let model_cell = match artifact.cell("model") {
-        Some(field) => ModelCell::parse(&field.value),
+        Some(field) => ModelCell::parse_with(&field.value, limits),
         None => ModelCell::Absent,
     };
     let options = match artifact.cell("options") {
-        Some(field) => OptionsCell::parse(&field.value),
+        Some(field) => OptionsCell::parse_with(&field.value, limits),
         None => OptionsCell::Absent,
     };
     let model = match &model_cell {
-        ModelCell::Json(root) => Some(model::decode(root)),
+        ModelCell::Json(root) => Some(model::decode_with(root, limits)),
         _ => None,
     };
     f(&Decoded {
@@ -51,9 +62,10 @@ pub fn lint_bytes(path: &str, bytes: Vec<u8>, settings: &Settings) -> FileReport
     let file_name = std::path::Path::new(path)
         .file_name()
         .and_then(|name| name.to_str());
-    let diagnostics = with_decoded(&artifact, |decoded| {
+    let diagnostics = with_decoded_limited(&artifact, &settings.limits, |decoded| {
         let context = Context {
             artifact: decoded.artifact,
+            limits: &settings.limits,
             file_name,
             target: settings.target,
             custom_algorithms: &settings.custom_algorithms,
@@ -132,16 +144,19 @@ pub fn oversize(shown: &str, size: u64, settings: &Settings) -> FileReport {
     if let Some(rule) = crate::rules::by_code("MLTK109").filter(|r| settings.rules.contains(r)) {
         let limit = settings.limits.max_file_size;
         let message = format!(
-            "the file is {}{size} bytes, more than the limit of {}; it was not read or linted",
+            "the file is {}{size} bytes, more than the limit of {} {}; it was not read or linted",
             if size == limit.saturating_add(1) {
                 "at least "
             } else {
                 ""
             },
             crate::limits::describe_size(limit),
+            crate::limits::tag("file-size"),
         );
         let diagnostic = Diagnostic::new(rule, crate::artifact::span::Span::new(0, 0), message)
-            .with_help("raise the limit with --max-file-size if the file is genuine");
+            .with_help(
+                "if the file is genuine, raise the limit with --max-file-size SIZE, `--limit file-size=SIZE` or `[limits] file-size = SIZE` in the configuration",
+            );
         let severity = settings.severity(rule, diagnostic.severity);
         diagnostics.push(diagnostic.with_severity(severity));
     }

@@ -26,8 +26,14 @@ pub enum ModelCell {
 }
 
 impl ModelCell {
-    /// Classify and parse the cell text.
+    /// Classify and parse the cell text with the default limits.
     pub fn parse(text: &str) -> ModelCell {
+        ModelCell::parse_with(text, &crate::limits::Limits::default())
+    }
+
+    /// Classify and parse the cell text: JSON nesting up to `limits.json_max_depth`, a
+    /// pickle scanned with `limits.pickle`.
+    pub fn parse_with(text: &str, limits: &crate::limits::Limits) -> ModelCell {
         if text.is_empty() {
             return ModelCell::Empty;
         }
@@ -41,9 +47,9 @@ impl ModelCell {
         }
         let trimmed = text.trim_start();
         if !trimmed.starts_with(['{', '[']) && pickle::looks_like_pickle(text.as_bytes()) {
-            return ModelCell::Pickle(pickle::scan(text.as_bytes()));
+            return ModelCell::Pickle(pickle::scan_with(text.as_bytes(), &limits.pickle));
         }
-        match json::parse(text) {
+        match json::parse_with(text, &limits.json_options()) {
             Ok(root) => ModelCell::Json(root),
             Err(error) => ModelCell::NotJson(error),
         }

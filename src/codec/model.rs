@@ -12,6 +12,7 @@ use base64::Engine as _;
 use super::{npy, npz};
 use crate::catalog::catalog;
 use crate::json::{self, Member, Node, Value};
+use crate::limits::Limits;
 
 /// The key that marks a codec record.
 pub const TYPE_KEY: &str = "__mlspl_type";
@@ -173,10 +174,17 @@ impl<'a> Item<'a> {
     }
 }
 
-/// Decode the parsed model cell.
+/// Decode the parsed model cell with the default limits.
 pub fn decode(root: &Node) -> Model<'_> {
+    decode_with(root, &Limits::default())
+}
+
+/// Decode the parsed model cell. Strings longer than `limits.max_string_len`, and npy/npz
+/// payloads over `limits.npy`/`limits.npz`, are [`ProblemKind::Limit`] problems.
+pub fn decode_with<'a>(root: &'a Node, limits: &Limits) -> Model<'a> {
     let mut decoder = Decoder {
         problems: Vec::new(),
+        limits,
     };
     let tree = decoder.item(root, String::new());
     Model {
@@ -185,11 +193,12 @@ pub fn decode(root: &Node) -> Model<'_> {
     }
 }
 
-struct Decoder {
+struct Decoder<'l> {
     problems: Vec<Problem>,
+    limits: &'l Limits,
 }
 
-impl Decoder {
+impl Decoder<'_> {
     fn problem(
         &mut self,
         kind: ProblemKind,
@@ -207,7 +216,44 @@ impl Decoder {
         });
     }
 
+    /// Whether `text` is longer than the string limit.
+    fn too_long(&self, text: &str) -> bool {
+        u64::try_from(text.len()).map_or(true, |len| len > self.limits.max_string_len)
+    }
+
+    /// Report a string (value, or key when `key` is set) longer than the string limit.
+    fn check_string(&mut self, text: &str, range: Range<usize>, pointer: &str, key: bool) {
+        if self.too_long(text) {
+            self.problem(
+                ProblemKind::Limit,
+                "",
+                pointer,
+                range,
+                format!(
+                    "a JSON string{} of {} bytes is longer than the limit of {}; it is not decoded {}",
+                    if key { " (object key)" } else { "" },
+                    text.len(),
+                    crate::limits::describe_size(self.limits.max_string_len),
+                    crate::limits::tag("string-length"),
+                ),
+            );
+        }
+    }
+
     fn item<'a>(&mut self, node: &'a Node, pointer: String) -> Item<'a> {
+        if let Value::String(text) = &node.value {
+            self.check_string(text, node.span.clone(), &pointer, false);
+        }
+        if let Value::Object(members) = &node.value {
+            for member in members {
+                self.check_string(
+                    &member.key,
+                    member.key_span.clone(),
+                    &json::pointer_push(&pointer, &member.key),
+                    true,
+                );
+            }
+        }
         match &node.value {
             Value::Array(items) => {
                 let children: Vec<Item<'a>> = items
@@ -532,6 +578,9 @@ impl Decoder {
     fn npy_payload(&mut self, name: &str, pointer: &str, member: &Member) -> Option<npy::Array> {
         let pointer = json::pointer_push(pointer, &member.key);
         let text = member.value.as_str()?;
+        if self.too_long(text) {
+            return None; // reported by `check_string`
+        }
         let bytes = match decode_base64(text) {
             Ok(bytes) => bytes,
             Err((offset, message)) => {
@@ -547,11 +596,11 @@ impl Decoder {
             }
         };
         // The decoded buffer becomes the array's data: no second copy.
-        match npy::parse_owned_with(bytes, &npy::Limits::default()) {
+        match npy::parse_owned_with(bytes, &self.limits.npy) {
             Ok(array) => Some(array),
             Err(err) => {
                 self.problem(
-                    if npy_limit(&err) {
+                    if npy_limit(&err).is_some() {
                         ProblemKind::Limit
                     } else {
                         ProblemKind::Array
@@ -559,7 +608,13 @@ impl Decoder {
                     name,
                     &pointer,
                     member.value.span.clone(),
-                    format!("the NPY payload does not load: {err}"),
+                    match npy_limit(&err) {
+                        Some(limit) => format!(
+                            "the NPY payload does not load: {err} {}",
+                            crate::limits::tag(limit)
+                        ),
+                        None => format!("the NPY payload does not load: {err}"),
+                    },
                 );
                 None
             }
@@ -615,6 +670,9 @@ impl Decoder {
                 return;
             }
         };
+        if self.too_long(text) {
+            return; // reported by `check_string`
+        }
         let bytes = match decode_base64(text) {
             Ok(bytes) => bytes,
             Err((offset, message)) => {
@@ -629,7 +687,7 @@ impl Decoder {
                 return;
             }
         };
-        match npz::parse(&bytes) {
+        match npz::parse_with(&bytes, &self.limits.npz_limits()) {
             Ok(archive) => {
                 let issues = npz::check_csr(&archive);
                 if !issues.is_empty() {
@@ -646,17 +704,26 @@ impl Decoder {
                 }
                 record.payload = Payload::Sparse(archive);
             }
-            Err(err) => self.problem(
-                if npz_limit(&err) {
-                    ProblemKind::Limit
-                } else {
-                    ProblemKind::Array
-                },
-                &name,
-                &pointer,
-                node.span.clone(),
-                format!("the NPZ payload does not load: {err}"),
-            ),
+            Err(err) => {
+                let limit = npz_limit(&err);
+                self.problem(
+                    if limit.is_some() {
+                        ProblemKind::Limit
+                    } else {
+                        ProblemKind::Array
+                    },
+                    &name,
+                    &pointer,
+                    node.span.clone(),
+                    match limit {
+                        Some(limit) => format!(
+                            "the NPZ payload does not load: {err} {}",
+                            crate::limits::tag(limit)
+                        ),
+                        None => format!("the NPZ payload does not load: {err}"),
+                    },
+                );
+            }
         }
     }
 
@@ -801,21 +868,23 @@ pub fn decode_base64(text: &str) -> Result<Vec<u8>, (usize, String)> {
         })
 }
 
-/// Whether an NPY error is a resource limit (MLTK109) rather than a broken payload.
-fn npy_limit(err: &npy::NpyError) -> bool {
-    matches!(
-        err,
-        npy::NpyError::TooManyElements { .. }
-            | npy::NpyError::HeaderTooLong { .. }
-            | npy::NpyError::Overflow
-    )
+/// The limit (a [`crate::limits::TABLE`] name) an NPY error hit, if it is a resource limit
+/// (MLTK109) rather than a broken payload.
+fn npy_limit(err: &npy::NpyError) -> Option<&'static str> {
+    match err {
+        npy::NpyError::TooManyElements { .. } | npy::NpyError::Overflow => Some("npy-elements"),
+        npy::NpyError::HeaderTooLong { .. } => Some("npy-header"),
+        _ => None,
+    }
 }
 
-/// Whether an NPZ error is a resource limit (MLTK109) rather than a broken archive.
-fn npz_limit(err: &npz::NpzError) -> bool {
+/// The limit an NPZ error hit, if it is a resource limit (MLTK109) rather than a broken
+/// archive.
+fn npz_limit(err: &npz::NpzError) -> Option<&'static str> {
     match err {
-        npz::NpzError::TooManyMembers { .. } | npz::NpzError::BombSuspected { .. } => true,
+        npz::NpzError::TooManyMembers { .. } => Some("npz-members"),
+        npz::NpzError::BombSuspected { .. } => Some("npz-uncompressed"),
         npz::NpzError::Member { source, .. } => npy_limit(source),
-        _ => false,
+        _ => None,
     }
 }

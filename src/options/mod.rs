@@ -22,9 +22,14 @@ pub enum OptionsCell {
 }
 
 impl OptionsCell {
-    /// Parse the cell text.
+    /// Parse the cell text with the default limits.
     pub fn parse(text: &str) -> OptionsCell {
-        match json::parse(text) {
+        OptionsCell::parse_with(text, &crate::limits::Limits::default())
+    }
+
+    /// Parse the cell text, nesting up to `limits.json_max_depth`.
+    pub fn parse_with(text: &str, limits: &crate::limits::Limits) -> OptionsCell {
+        match json::parse_with(text, &limits.json_options()) {
             Ok(root) => OptionsCell::Json(root),
             Err(error) => {
                 let hint = python_literal_hint(text, &error);

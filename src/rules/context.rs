@@ -17,6 +17,8 @@ pub struct Context<'a> {
     pub file_name: Option<&'a str>,
     /// The MLTK release the artifact must load in.
     pub target: &'a Version,
+    /// The run's resource limits (the decoders already applied them).
+    pub limits: &'a crate::limits::Limits,
     /// Algorithms the user declared as their own.
     pub custom_algorithms: &'a [crate::settings::CustomAlgorithm],
     /// The `model` cell, classified.

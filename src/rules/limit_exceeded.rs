@@ -2,7 +2,8 @@ use crate::codec::ModelCell;
 use crate::codec::model::ProblemKind;
 use crate::codec::pickle::ScanError;
 use crate::diagnostic::Diagnostic;
-use crate::json::{ParseError, ParseErrorKind};
+use crate::json::{self, Node, ParseError, ParseErrorKind, Value};
+use crate::limits;
 use crate::options::OptionsCell;
 use crate::rules::Context;
 use crate::rules::context::Cell;
@@ -11,11 +12,11 @@ declare_rule! {
     /// ## What it does
     /// Reports an input that exceeds one of mltk-lint's resource limits: a file larger than
     /// `--max-file-size` (256 MiB by default; it is not read), JSON nested deeper than 1000
-    /// levels, an NPY header declaring more than 2³¹ elements (or a shape whose size
-    /// overflows), an NPZ archive whose members declare more than 1 GiB uncompressed (a zip
-    /// bomb) or more than 64 members, and a pickle whose scan exceeds its opcode, memo,
-    /// stack, text or expansion bounds (a pickle bomb). `docs/robustness.md` lists every
-    /// limit.
+    /// levels, a JSON string longer than 256 MiB, an NPY header declaring more than 2³¹
+    /// elements (or a shape whose size overflows), an NPZ archive whose members declare more
+    /// than 1 GiB uncompressed (a zip bomb) or more than 64 members, and a pickle whose scan
+    /// exceeds its opcode, memo, stack, text or expansion bounds (a pickle bomb). The message
+    /// names the limit; `docs/robustness.md` lists every limit and its default.
     ///
     /// ## Why is this bad?
     /// Sizes declared inside an artifact cannot be trusted: a 200-byte NPY header can claim
@@ -29,8 +30,9 @@ declare_rule! {
     /// `'shape': (1000000000, 1000000000)`.
     ///
     /// ## How to fix
-    /// If the artifact is genuine and really that large, raise the limit (`--max-file-size`)
-    /// or ignore the rule; otherwise treat the file as hostile and regenerate it from MLTK.
+    /// If the artifact is genuine and really that large, raise the limit named in the message
+    /// (`--limit NAME=VALUE`, `[limits]` in the configuration, or `--max-file-size`) or ignore
+    /// the rule; otherwise treat the file as hostile and regenerate it from MLTK.
     pub static LIMIT_EXCEEDED = {
         code: "MLTK109",
         name: "limit-exceeded",
@@ -63,10 +65,18 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             Diagnostic::new(
                 &LIMIT_EXCEEDED,
                 ctx.char_span_at(Cell::Model, at),
-                format!("the pickle in the `model` cell exceeds the scan limit on {what} at byte {at} (a pickle bomb?); it was not scanned further"),
+                format!(
+                    "the pickle in the `model` cell exceeds the scan limit on {what} at byte {at}{} (a pickle bomb?); it was not scanned further",
+                    limits::pickle_limit_name(what)
+                        .map(|name| format!(" {}", limits::tag(name)))
+                        .unwrap_or_default()
+                ),
             )
             .with_help("unpickling this would exhaust memory or time; do not load it"),
         );
+    }
+    if let OptionsCell::Json(root) = ctx.options {
+        long_strings(ctx, root, out);
     }
     let Some(model) = ctx.model else {
         return;
@@ -76,14 +86,19 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         .iter()
         .filter(|p| p.kind == ProblemKind::Limit)
     {
+        let message = if problem.record.is_empty() {
+            problem.message.clone()
+        } else {
+            format!("{} (in `{}`)", problem.message, problem.record)
+        };
         out.push(
             Diagnostic::new(
                 &LIMIT_EXCEEDED,
                 ctx.span_in(Cell::Model, problem.range.clone()),
-                format!("{} (in `{}`)", problem.message, problem.record),
+                message,
             )
             .with_pointer("model", problem.pointer.clone())
-            .with_help("the payload declares more data than any real model holds; numpy would try to allocate it; regenerate it from MLTK"),
+            .with_help("the payload declares more data than any real model holds; numpy would try to allocate it; regenerate it from MLTK (or raise the limit named in the message if the model is genuine)"),
         );
     }
 }
@@ -92,9 +107,56 @@ fn depth(ctx: &Context<'_>, cell: Cell, error: &ParseError) -> Diagnostic {
     Diagnostic::new(
         &LIMIT_EXCEEDED,
         ctx.char_span_at(cell, error.offset),
-        format!("the `{}` cell is not decoded: {error}", cell.name()),
+        format!(
+            "the `{}` cell is not decoded: {error} {}",
+            cell.name(),
+            limits::tag("json-depth")
+        ),
     )
-    .with_help("Python's json module fails with RecursionError near this depth; no real model nests this deep")
+    .with_help("Python's json module fails with RecursionError near the default depth (1000); no real model nests this deep")
+}
+
+/// Strings (values and keys) of the `options` cell longer than the string limit. (The `model`
+/// cell's are reported by its decoder, which then skips them.)
+fn long_strings(ctx: &Context<'_>, root: &Node, out: &mut Vec<Diagnostic>) {
+    let max = ctx.limits.max_string_len;
+    let long = |text: &str| u64::try_from(text.len()).map_or(true, |len| len > max);
+    let mut todo = vec![(root, String::new())];
+    while let Some((node, pointer)) = todo.pop() {
+        let mut hit = |range: std::ops::Range<usize>, len: usize, pointer: String| {
+            out.push(
+                Diagnostic::new(
+                    &LIMIT_EXCEEDED,
+                    ctx.span_in(Cell::Options, range),
+                    format!(
+                        "a JSON string of {len} bytes in the `options` cell is longer than the limit of {} {}",
+                        limits::describe_size(max),
+                        limits::tag("string-length")
+                    ),
+                )
+                .with_pointer("options", pointer)
+                .with_help(limits::raise_help("string-length")),
+            );
+        };
+        match &node.value {
+            Value::String(text) if long(text) => hit(node.span.clone(), text.len(), pointer),
+            Value::Array(items) => {
+                for (i, item) in items.iter().enumerate().rev() {
+                    todo.push((item, json::pointer_push(&pointer, &i.to_string())));
+                }
+            }
+            Value::Object(members) => {
+                for member in members.iter().rev() {
+                    let here = json::pointer_push(&pointer, &member.key);
+                    if long(&member.key) {
+                        hit(member.key_span.clone(), member.key.len(), here.clone());
+                    }
+                    todo.push((&member.value, here));
+                }
+            }
+            _ => {}
+        }
+    }
 }
 
 #[cfg(test)]

@@ -40,6 +40,7 @@
 use std::borrow::Cow;
 use std::fmt;
 use std::ops::Range;
+use std::sync::Arc;
 
 /// Default for [`ParseOptions::max_depth`].
 pub const DEFAULT_MAX_DEPTH: usize = 1000;
@@ -81,11 +82,92 @@ pub enum Value {
     /// A number, or one of Python's `NaN`, `Infinity`, `-Infinity`.
     Number(Number),
     /// A string, unescaped (lone surrogates replaced by U+FFFD).
-    String(String),
+    String(JsonStr),
     /// An array.
     Array(Vec<Node>),
     /// An object: members in file order, duplicate keys kept.
     Object(Vec<Member>),
+}
+
+/// The text of a JSON string value. A string without escapes parsed by [`parse_shared`] shares
+/// the document's text instead of copying it: base64 payloads are most of a model cell, and
+/// a second copy of them was the largest allocation of a lint.
+#[derive(Clone)]
+pub struct JsonStr(StrRepr);
+
+#[derive(Clone)]
+enum StrRepr {
+    Owned(String),
+    Shared {
+        text: Arc<String>,
+        range: Range<usize>,
+    },
+}
+
+impl JsonStr {
+    /// The string as `&str`.
+    pub fn as_str(&self) -> &str {
+        match &self.0 {
+            StrRepr::Owned(s) => s,
+            // The range is a checked char-boundary range of `text` (see `Parser::parse_string`).
+            StrRepr::Shared { text, range } => text.get(range.clone()).unwrap_or_default(),
+        }
+    }
+}
+
+impl std::ops::Deref for JsonStr {
+    type Target = str;
+    fn deref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl AsRef<str> for JsonStr {
+    fn as_ref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl fmt::Debug for JsonStr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
+impl fmt::Display for JsonStr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl PartialEq for JsonStr {
+    fn eq(&self, other: &JsonStr) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl PartialEq<str> for JsonStr {
+    fn eq(&self, other: &str) -> bool {
+        self.as_str() == other
+    }
+}
+
+impl PartialEq<&str> for JsonStr {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+impl From<String> for JsonStr {
+    fn from(s: String) -> Self {
+        JsonStr(StrRepr::Owned(s))
+    }
+}
+
+impl From<&str> for JsonStr {
+    fn from(s: &str) -> Self {
+        JsonStr(StrRepr::Owned(s.to_owned()))
+    }
 }
 
 /// One `"key": value` member of an object.
@@ -363,7 +445,7 @@ pub fn to_serde(node: &Node, text: &str) -> serde_json::Value {
     match &node.value {
         Value::Null => J::Null,
         Value::Bool(b) => J::Bool(*b),
-        Value::String(s) => J::String(s.clone()),
+        Value::String(s) => J::String(s.to_string()),
         Value::Number(n) => match *n {
             Number::Int(i) => J::from(i),
             Number::UInt(u) => J::from(u),
@@ -554,9 +636,24 @@ pub fn parse_with(text: &str, opts: &ParseOptions) -> Result<Node, ParseError> {
 
 /// Parses `text` with `opts`, also returning statistics (lone surrogates).
 pub fn parse_with_stats(text: &str, opts: &ParseOptions) -> Result<Parsed, ParseError> {
+    parse_inner(text, None, opts)
+}
+
+/// Parses `text` with `opts`; string values without escapes share `text` (see [`JsonStr`])
+/// instead of copying it.
+pub fn parse_shared(text: &Arc<String>, opts: &ParseOptions) -> Result<Parsed, ParseError> {
+    parse_inner(text, Some(text), opts)
+}
+
+fn parse_inner(
+    text: &str,
+    shared: Option<&Arc<String>>,
+    opts: &ParseOptions,
+) -> Result<Parsed, ParseError> {
     let mut parser = Parser {
         text,
         bytes: text.as_bytes(),
+        shared,
         pos: 0,
         max_depth: opts.max_depth,
         lone_surrogates: 0,
@@ -586,6 +683,8 @@ enum Frame {
 struct Parser<'t> {
     text: &'t str,
     bytes: &'t [u8],
+    /// `text` itself, when string values may share it.
+    shared: Option<&'t Arc<String>>,
     pos: usize,
     max_depth: usize,
     lone_surrogates: usize,
@@ -777,9 +876,9 @@ impl<'t> Parser<'t> {
         let rest = self.bytes.get(start..).unwrap_or_default();
         let (value, len) = match rest.first() {
             Some(b'"') => {
-                let s = self.parse_string()?;
+                let value = self.parse_string_value()?;
                 return Ok(Node {
-                    value: Value::String(s),
+                    value: Value::String(value),
                     span: start..self.pos,
                 });
             }
@@ -860,6 +959,26 @@ impl<'t> Parser<'t> {
 
     /// Parses the string whose opening quote is at `self.pos`, leaving
     /// `self.pos` after the closing quote.
+    /// A string value: shared with the document when it has no escape and is long enough for
+    /// sharing to pay (keys and short strings are copied).
+    fn parse_string_value(&mut self) -> Result<JsonStr, ParseError> {
+        const SHARE_FROM: usize = 64;
+        let start = self.pos;
+        if let Some(text) = self.shared {
+            let end = find_string_special(self.bytes, start + 1);
+            // The parsed text is valid UTF-8 and the quotes are ASCII, so both ends are char
+            // boundaries.
+            if self.bytes.get(end) == Some(&b'"') && end - (start + 1) >= SHARE_FROM {
+                self.pos = end + 1;
+                return Ok(JsonStr(StrRepr::Shared {
+                    text: Arc::clone(text),
+                    range: start + 1..end,
+                }));
+            }
+        }
+        self.parse_string().map(JsonStr::from)
+    }
+
     fn parse_string(&mut self) -> Result<String, ParseError> {
         let b = self.bytes;
         let start = self.pos;

@@ -166,10 +166,27 @@ pub fn reproduces_as_read(decoded: &Decoded<'_>) -> bool {
     if artifact.encoding.invalid_utf8.is_some() || !artifact.framing.quote_issues.is_empty() {
         return false;
     }
+    // A JSON cell comes back as it is when its re-encoding equals its decoded text, checked
+    // as it is produced (no second copy of the cell); its CSV form is then checked below
+    // like every other cell's. Such a cell has no raw line break (JSON escapes them), so
+    // restoring carriage returns leaves it as it is.
     let mut stats = Stats::default();
-    let model_field = artifact.cell("model");
-    let options_field = artifact.cell("options");
-    let (model_text, options_text) = encode_cells(decoded, Mode::AsRead, true, &mut stats);
+    let model_ok = match (decoded.model_cell, decoded.model, artifact.cell("model")) {
+        (ModelCell::Json(root), Some(model), Some(field)) => {
+            let payloads = payloads(model, &mut stats, true);
+            json_reencodes_to(root, &field.value, &payloads)
+        }
+        _ => true,
+    };
+    let options_ok = match (decoded.options, artifact.cell("options")) {
+        (OptionsCell::Json(root), Some(field)) => {
+            json_reencodes_to(root, &field.value, &HashMap::new())
+        }
+        _ => true,
+    };
+    if !(model_ok && options_ok) {
+        return false;
+    }
     let bytes = &artifact.bytes[..];
     let mut pos = 0;
     for record in &artifact.framing.records {
@@ -180,17 +197,7 @@ pub fn reproduces_as_read(decoded: &Decoded<'_>) -> bool {
                 }
                 pos += 1;
             }
-            let replaced = if model_field.is_some_and(|f| std::ptr::eq(f, field)) {
-                model_text.as_deref()
-            } else if options_field.is_some_and(|f| std::ptr::eq(f, field)) {
-                options_text.as_deref()
-            } else {
-                None
-            };
-            let value = match replaced {
-                Some(text) => Cow::Borrowed(text),
-                None => restore_carriage_returns(field, Mode::AsRead),
-            };
+            let value = restore_carriage_returns(field, Mode::AsRead);
             match cell_len_if_written(&value, record.fields.len() == 1, &bytes[pos..]) {
                 Some(len) => pos += len,
                 None => return false,
@@ -207,27 +214,51 @@ pub fn reproduces_as_read(decoded: &Decoded<'_>) -> bool {
     pos == bytes.len()
 }
 
+/// Whether `root` re-encodes ([`Mode::AsRead`]) to exactly `text`, the text it was parsed
+/// from, with `payloads` in place of the strings they replace.
+fn json_reencodes_to(root: &Node, text: &str, payloads: &HashMap<usize, String>) -> bool {
+    let mut replace = |node: &Node| -> Option<String> {
+        match node.value {
+            Value::String(_) => payloads.get(&node.span.start).cloned(),
+            _ => None,
+        }
+    };
+    let mut sink = pyjson::Compare::new(text);
+    pyjson::encode_into(
+        root,
+        text,
+        &mut replace,
+        &mut pyjson::Stats::default(),
+        &mut sink,
+    );
+    sink.matches()
+}
+
 /// If `raw` starts with what [`write_cell`] writes for `value`, that length.
 fn cell_len_if_written(value: &str, only_field: bool, raw: &[u8]) -> Option<usize> {
-    let needs_quotes = value.contains([',', '"', '\r', '\n']) || (value.is_empty() && only_field);
-    if !needs_quotes {
-        return raw.starts_with(value.as_bytes()).then_some(value.len());
+    let value = value.as_bytes();
+    if !needs_quotes(value, only_field) {
+        return raw.starts_with(value).then_some(value.len());
     }
     if raw.first() != Some(&b'"') {
         return None;
     }
+    // Each `"` of the value is `""` in the file; compare the runs between them.
     let mut pos = 1;
-    for (i, piece) in value.split('"').enumerate() {
-        if i > 0 {
+    let mut run = 0;
+    for quote in memchr::memchr_iter(b'"', value).chain([value.len()]) {
+        let piece = &value[run..quote];
+        if !raw.get(pos..)?.starts_with(piece) {
+            return None;
+        }
+        pos += piece.len();
+        if quote < value.len() {
             if raw.get(pos..pos + 2) != Some(b"\"\"".as_slice()) {
                 return None;
             }
             pos += 2;
         }
-        if !raw.get(pos..)?.starts_with(piece.as_bytes()) {
-            return None;
-        }
-        pos += piece.len();
+        run = quote + 1;
     }
     (raw.get(pos) == Some(&b'"')).then_some(pos + 1)
 }
@@ -256,9 +287,15 @@ fn restore_carriage_returns(field: &Field, _mode: Mode) -> Cow<'_, str> {
 }
 
 /// Python's csv.writer, excel dialect, QUOTE_MINIMAL.
+/// Whether Python's csv writer (QUOTE_MINIMAL) quotes `value`.
+fn needs_quotes(value: &[u8], only_field: bool) -> bool {
+    memchr::memchr3(b',', b'"', b'\r', value).is_some()
+        || memchr::memchr(b'\n', value).is_some()
+        || (value.is_empty() && only_field)
+}
+
 fn write_cell(value: &str, only_field: bool, out: &mut Vec<u8>) {
-    let needs_quotes = value.contains([',', '"', '\r', '\n']) || (value.is_empty() && only_field);
-    if !needs_quotes {
+    if !needs_quotes(value.as_bytes(), only_field) {
         out.extend_from_slice(value.as_bytes());
         return;
     }

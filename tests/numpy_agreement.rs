@@ -103,7 +103,7 @@ impl Reference {
                     .cell("model")
                     .unwrap_or_else(|| panic!("{}: no model cell", source.display()))
                     .value
-                    .clone()
+                    .to_string()
             }
             "model_json" => String::from_utf8(bytes).expect("model JSON is UTF-8"),
             other => panic!("{}: unknown source_kind {other:?}", self.stem),
@@ -121,7 +121,7 @@ impl Reference {
                 "-inf" => f64::NEG_INFINITY,
                 other => panic!("{}: unexpected float string {other:?}", self.stem),
             }),
-            Value::String(s) => Expected::Str(s.clone()),
+            Value::String(s) => Expected::Str(s.to_string()),
             Value::Number(_) => {
                 let lexeme = node.lexeme(&self.text).expect("lexeme");
                 if float_kind || lexeme.contains(['.', 'e', 'E']) {

@@ -7,13 +7,16 @@
 //! `csv` crate follows RFC 4180 instead (a stray quote, `\r\r\n` and an unterminated quote
 //! behave differently there), so it serves as a cross-check in the tests, not as the reader.
 
+use std::sync::Arc;
+
 use super::span::{CellMap, Dropped, Span};
 
 /// One cell of a record.
 #[derive(Debug, Clone)]
 pub struct Field {
     /// Decoded text, as Python's csv module yields it (lossy if the file is not UTF-8).
-    pub value: String,
+    /// Shared, so that the JSON parsed from it can point into it (`json::parse_shared`).
+    pub value: Arc<String>,
     /// Map from decoded offsets to the file.
     pub map: CellMap,
 }
@@ -133,7 +136,10 @@ impl Reader<'_> {
             Ok(s) => s,
             Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
         };
-        self.fields.push(Field { value, map });
+        self.fields.push(Field {
+            value: Arc::new(value),
+            map,
+        });
     }
 
     fn end_record(&mut self, end: usize, ending: Option<(LineEnding, Span)>) {
@@ -168,25 +174,10 @@ impl Reader<'_> {
     }
 }
 
-/// The index of the first `"` or `\r` in `bytes` (its length if none), eight bytes at a time:
-/// base64 payloads make quoted runs long.
+/// The index of the first `"` or `\r` in `bytes` (its length if none): base64 payloads make
+/// quoted runs long, and memchr2 crosses them a vector at a time.
 fn quote_or_cr(bytes: &[u8]) -> usize {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    // Exact for whether some byte of `x` is zero (not for which one).
-    let has_zero = |x: u64| x.wrapping_sub(ONES) & !x & HIGH != 0;
-    let mut i = 0;
-    while let Some(chunk) = bytes.get(i..i + 8) {
-        let word = u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8]));
-        if has_zero(word ^ (ONES * u64::from(b'"'))) || has_zero(word ^ (ONES * u64::from(b'\r'))) {
-            break;
-        }
-        i += 8;
-    }
-    bytes[i..]
-        .iter()
-        .position(|&b| b == b'"' || b == b'\r')
-        .map_or(bytes.len(), |at| i + at)
+    memchr::memchr2(b'"', b'\r', bytes).unwrap_or(bytes.len())
 }
 
 /// Read every record of `bytes` the way Python's csv reader does.
@@ -370,7 +361,7 @@ mod tests {
         framing
             .records
             .iter()
-            .map(|r| r.fields.iter().map(|f| f.value.clone()).collect())
+            .map(|r| r.fields.iter().map(|f| f.value.to_string()).collect())
             .collect()
     }
 

@@ -127,13 +127,11 @@ fn scan_encoding(bytes: &[u8]) -> Encoding {
         }
         encoding.invalid_utf8 = Some((first.valid_up_to(), invalid));
     }
-    let mut at = 0;
-    while let Some(pos) = bytes[at..].iter().position(|&b| b == 0) {
+    for at in memchr::memchr_iter(0, bytes) {
         encoding.nul_count += 1;
         if encoding.nul.len() < 16 {
-            encoding.nul.push(at + pos);
+            encoding.nul.push(at);
         }
-        at += pos + 1;
     }
     encoding
 }

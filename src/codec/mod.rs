@@ -6,6 +6,8 @@ pub mod npz;
 pub mod pickle;
 pub mod pyjson;
 
+use std::sync::Arc;
+
 use crate::json;
 
 /// What the `model` cell holds, decided before any codec runs.
@@ -34,6 +36,20 @@ impl ModelCell {
     /// Classify and parse the cell text: JSON nesting up to `limits.json_max_depth`, a
     /// pickle scanned with `limits.pickle`.
     pub fn parse_with(text: &str, limits: &crate::limits::Limits) -> ModelCell {
+        ModelCell::classify(text, None, limits)
+    }
+
+    /// [`ModelCell::parse_with`], with the JSON's long strings sharing `text` instead of
+    /// copying it (see [`json::JsonStr`]): what the linter uses.
+    pub fn parse_shared(text: &Arc<String>, limits: &crate::limits::Limits) -> ModelCell {
+        ModelCell::classify(text, Some(text), limits)
+    }
+
+    fn classify(
+        text: &str,
+        shared: Option<&Arc<String>>,
+        limits: &crate::limits::Limits,
+    ) -> ModelCell {
         if text.is_empty() {
             return ModelCell::Empty;
         }
@@ -49,7 +65,11 @@ impl ModelCell {
         if !trimmed.starts_with(['{', '[']) && pickle::looks_like_pickle(text.as_bytes()) {
             return ModelCell::Pickle(pickle::scan_with(text.as_bytes(), &limits.pickle));
         }
-        match json::parse_with(text, &limits.json_options()) {
+        let parsed = match shared {
+            Some(shared) => json::parse_shared(shared, &limits.json_options()).map(|p| p.root),
+            None => json::parse_with(text, &limits.json_options()),
+        };
+        match parsed {
             Ok(root) => ModelCell::Json(root),
             Err(error) => ModelCell::NotJson(error),
         }

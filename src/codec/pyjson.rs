@@ -82,21 +82,123 @@ pub fn spelling_of(lexeme: &str, value: f64) -> FloatSpelling {
     FloatSpelling::Raw
 }
 
+/// Where [`encode_into`] writes: a `String`, or a [`Compare`] that checks the output against
+/// an expected text without keeping a copy of it.
+pub trait Sink: fmt::Write {
+    /// Append `s`.
+    fn put(&mut self, s: &str) {
+        let _ = self.write_str(s);
+    }
+    /// Append `c`.
+    fn put_char(&mut self, c: char) {
+        let _ = self.write_char(c);
+    }
+    /// Bytes written so far.
+    fn position(&self) -> usize;
+    /// What was written from `start` on, if the sink can tell.
+    fn written_since(&self, start: usize) -> Option<&str>;
+    /// Forget what was written from `len` on.
+    fn truncate_to(&mut self, len: usize);
+    /// Whether writing on is pointless: the result is already known to differ.
+    fn failed(&self) -> bool {
+        false
+    }
+}
+
+impl Sink for String {
+    fn put(&mut self, s: &str) {
+        self.push_str(s);
+    }
+    fn put_char(&mut self, c: char) {
+        self.push(c);
+    }
+    fn position(&self) -> usize {
+        self.len()
+    }
+    fn written_since(&self, start: usize) -> Option<&str> {
+        self.get(start..)
+    }
+    fn truncate_to(&mut self, len: usize) {
+        self.truncate(len);
+    }
+}
+
+/// A [`Sink`] that compares what is written with `expected` as it comes, keeping nothing:
+/// MLTK401 asks "would MLTK write this cell as it is?" on every file, and building a second
+/// copy of a 30 MB model cell to answer it costs more than the question.
+#[derive(Debug)]
+pub struct Compare<'e> {
+    expected: &'e str,
+    pos: usize,
+    /// The first offset where the output differs, if it does.
+    mismatch: Option<usize>,
+}
+
+impl<'e> Compare<'e> {
+    /// A sink that checks its output against `expected`.
+    pub fn new(expected: &'e str) -> Self {
+        Compare {
+            expected,
+            pos: 0,
+            mismatch: None,
+        }
+    }
+
+    /// Whether everything written equals `expected`, whole.
+    pub fn matches(&self) -> bool {
+        self.mismatch.is_none() && self.pos == self.expected.len()
+    }
+}
+
+impl fmt::Write for Compare<'_> {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        if self.mismatch.is_none() {
+            let end = self.pos + s.len();
+            if self.expected.as_bytes().get(self.pos..end) != Some(s.as_bytes()) {
+                self.mismatch = Some(self.pos);
+            }
+        }
+        self.pos += s.len();
+        Ok(())
+    }
+}
+
+impl Sink for Compare<'_> {
+    fn position(&self) -> usize {
+        self.pos
+    }
+    fn written_since(&self, start: usize) -> Option<&str> {
+        match self.mismatch {
+            Some(_) => None,
+            None => self.expected.get(start..self.pos),
+        }
+    }
+    fn truncate_to(&mut self, len: usize) {
+        self.pos = len;
+        // Only a difference inside the forgotten part is forgotten with it.
+        if self.mismatch.is_some_and(|at| at >= len) {
+            self.mismatch = None;
+        }
+    }
+    fn failed(&self) -> bool {
+        self.mismatch.is_some()
+    }
+}
+
 /// Appends `s` as `json.dumps(s)` writes it with `ensure_ascii=True`, quotes included:
 /// `\"`, `\\`, `\n`, `\r`, `\t`, `\b`, `\f`; every other character below U+0020, U+007F and
 /// every non-ASCII character as `\uXXXX` in lower-case hex (characters above U+FFFF as a
 /// surrogate pair). `/` is not escaped.
-pub fn escape_str(s: &str, out: &mut String) {
+pub fn escape_str<S: Sink + ?Sized>(s: &str, out: &mut S) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
-    fn push_u(out: &mut String, unit: u16) {
+    fn push_u<S: Sink + ?Sized>(out: &mut S, unit: u16) {
         let u = usize::from(unit);
-        out.push_str("\\u");
+        out.put("\\u");
         for shift in [12, 8, 4, 0] {
-            out.push(char::from(HEX[(u >> shift) & 0xf]));
+            out.put_char(char::from(HEX[(u >> shift) & 0xf]));
         }
     }
-    out.reserve(s.len() + 2);
-    out.push('"');
+    out.put_char('"');
     let bytes = s.as_bytes();
     // `run` is the start of the pending run of characters written as they are.
     let mut run = 0;
@@ -117,15 +219,15 @@ pub fn escape_str(s: &str, out: &mut String) {
             i += 1;
             continue;
         }
-        out.push_str(&s[run..i]);
+        out.put(&s[run..i]);
         match b {
-            b'"' => out.push_str("\\\""),
-            b'\\' => out.push_str("\\\\"),
-            b'\n' => out.push_str("\\n"),
-            b'\r' => out.push_str("\\r"),
-            b'\t' => out.push_str("\\t"),
-            0x08 => out.push_str("\\b"),
-            0x0c => out.push_str("\\f"),
+            b'"' => out.put("\\\""),
+            b'\\' => out.put("\\\\"),
+            b'\n' => out.put("\\n"),
+            b'\r' => out.put("\\r"),
+            b'\t' => out.put("\\t"),
+            0x08 => out.put("\\b"),
+            0x0c => out.put("\\f"),
             0..=0x7f => push_u(out, u16::from(b)),
             _ => {
                 // `i` is a char boundary: every earlier byte was ASCII or a whole character.
@@ -142,8 +244,8 @@ pub fn escape_str(s: &str, out: &mut String) {
         i += 1;
         run = i;
     }
-    out.push_str(&s[run..]);
-    out.push('"');
+    out.put(&s[run..]);
+    out.put_char('"');
 }
 
 /// Whether any of the eight bytes in `word` is below 0x20, at least 0x7f, `"` or `\\`.
@@ -179,40 +281,53 @@ pub fn encode(
     replace: &mut dyn FnMut(&Node) -> Option<String>,
     stats: &mut Stats,
 ) -> String {
+    let mut out = String::with_capacity(node.span.len() + node.span.len() / 64 + 16);
+    encode_into(node, text, replace, stats, &mut out);
+    out
+}
+
+/// [`encode`] into any [`Sink`]: with a [`Compare`], checks the encoding against a text
+/// without building it, and stops at the first difference.
+pub fn encode_into<S: Sink>(
+    node: &Node,
+    text: &str,
+    replace: &mut dyn FnMut(&Node) -> Option<String>,
+    stats: &mut Stats,
+    out: &mut S,
+) {
     enum Frame<'a> {
         Array(std::slice::Iter<'a, Node>),
         Object(std::slice::Iter<'a, Member>),
     }
-    let mut out = String::with_capacity(node.span.len() + node.span.len() / 64 + 16);
     let mut stack: Vec<Frame<'_>> = Vec::new();
     let mut next = Some(node);
     loop {
         if let Some(node) = next.take() {
             if let Some(json) = replace(node) {
-                out.push_str(&json);
+                out.put(&json);
             } else {
                 match &node.value {
-                    Value::Null => out.push_str("null"),
-                    Value::Bool(true) => out.push_str("true"),
-                    Value::Bool(false) => out.push_str("false"),
-                    Value::Number(number) => encode_number(*number, node, text, &mut out, stats),
+                    Value::Null => out.put("null"),
+                    Value::Bool(true) => out.put("true"),
+                    Value::Bool(false) => out.put("false"),
+                    Value::Number(number) => encode_number(*number, node, text, out, stats),
                     Value::String(s) => {
-                        encode_string(s, lexeme(text, &node.span), &mut out, stats);
+                        encode_string(s, lexeme(text, &node.span), out, stats);
                     }
-                    Value::Array(items) if items.is_empty() => out.push_str("[]"),
-                    Value::Object(members) if members.is_empty() => out.push_str("{}"),
+                    Value::Array(items) if items.is_empty() => out.put("[]"),
+                    Value::Object(members) if members.is_empty() => out.put("{}"),
                     Value::Array(items) => {
-                        out.push('[');
+                        out.put_char('[');
                         let mut iter = items.iter();
                         next = iter.next();
                         stack.push(Frame::Array(iter));
                         continue;
                     }
                     Value::Object(members) => {
-                        out.push('{');
+                        out.put_char('{');
                         let mut iter = members.iter();
                         if let Some(member) = iter.next() {
-                            encode_key(member, text, &mut out, stats);
+                            encode_key(member, text, out, stats);
                             next = Some(&member.value);
                         }
                         stack.push(Frame::Object(iter));
@@ -221,53 +336,55 @@ pub fn encode(
                 }
             }
         }
+        if out.failed() {
+            return;
+        }
         // The node is written: continue with its next sibling, closing finished containers.
         match stack.last_mut() {
             None => break,
             Some(Frame::Array(iter)) => match iter.next() {
                 Some(item) => {
-                    out.push_str(", ");
+                    out.put(", ");
                     next = Some(item);
                 }
                 None => {
-                    out.push(']');
+                    out.put_char(']');
                     stack.pop();
                 }
             },
             Some(Frame::Object(iter)) => match iter.next() {
                 Some(member) => {
-                    out.push_str(", ");
-                    encode_key(member, text, &mut out, stats);
+                    out.put(", ");
+                    encode_key(member, text, out, stats);
                     next = Some(&member.value);
                 }
                 None => {
-                    out.push('}');
+                    out.put_char('}');
                     stack.pop();
                 }
             },
         }
     }
-    out
 }
 
 fn lexeme<'t>(text: &'t str, span: &std::ops::Range<usize>) -> &'t str {
     text.get(span.clone()).unwrap_or("")
 }
 
-fn encode_key(member: &Member, text: &str, out: &mut String, stats: &mut Stats) {
+fn encode_key<S: Sink>(member: &Member, text: &str, out: &mut S, stats: &mut Stats) {
     encode_string(&member.key, lexeme(text, &member.key_span), out, stats);
-    out.push_str(": ");
+    out.put(": ");
 }
 
-fn encode_string(s: &str, lexeme: &str, out: &mut String, stats: &mut Stats) {
-    let start = out.len();
+fn encode_string<S: Sink>(s: &str, lexeme: &str, out: &mut S, stats: &mut Stats) {
+    let start = out.position();
     escape_str(s, out);
-    if out[start..] != *lexeme {
+    if out.written_since(start) != Some(lexeme) {
         stats.strings_reescaped_differently += 1;
     }
 }
 
-fn encode_number(number: Number, node: &Node, text: &str, out: &mut String, stats: &mut Stats) {
+fn encode_number<S: Sink>(number: Number, node: &Node, text: &str, out: &mut S, stats: &mut Stats) {
     match number {
         Number::Int(i) => {
             let _ = write!(out, "{i}");
@@ -276,28 +393,28 @@ fn encode_number(number: Number, node: &Node, text: &str, out: &mut String, stat
             let _ = write!(out, "{u}");
         }
         Number::BigInt => {
-            out.push_str(lexeme(text, &node.span));
+            out.put(lexeme(text, &node.span));
             stats.raw_lexemes += 1;
         }
-        Number::NaN => out.push_str("NaN"),
-        Number::Infinity => out.push_str("Infinity"),
-        Number::NegInfinity => out.push_str("-Infinity"),
+        Number::NaN => out.put("NaN"),
+        Number::Infinity => out.put("Infinity"),
+        Number::NegInfinity => out.put("-Infinity"),
         Number::Float(value) => {
             let lexeme = lexeme(text, &node.span);
-            let start = out.len();
+            let start = out.position();
             write_float(out, value, FloatSpelling::Repr);
-            if out[start..] == *lexeme {
+            if out.written_since(start) == Some(lexeme) {
                 stats.floats_repr += 1;
                 return;
             }
-            out.truncate(start);
+            out.truncate_to(start);
             write_float(out, value, FloatSpelling::Legacy17);
-            if out[start..] == *lexeme {
+            if out.written_since(start) == Some(lexeme) {
                 stats.floats_legacy17 += 1;
                 return;
             }
-            out.truncate(start);
-            out.push_str(lexeme);
+            out.truncate_to(start);
+            out.put(lexeme);
             stats.raw_lexemes += 1;
         }
     }
@@ -460,13 +577,13 @@ fn exact_digits(value: f64) -> Option<u128> {
 const ZEROS: &str = "00000000000000000000";
 
 /// Appends `value` in `spelling` (`Raw` is treated as `Repr`).
-fn write_float(out: &mut String, value: f64, spelling: FloatSpelling) {
+fn write_float<S: Sink>(out: &mut S, value: f64, spelling: FloatSpelling) {
     if value.is_nan() {
-        out.push_str("NaN");
+        out.put("NaN");
         return;
     }
     if value.is_infinite() {
-        out.push_str(if value > 0.0 { "Infinity" } else { "-Infinity" });
+        out.put(if value > 0.0 { "Infinity" } else { "-Infinity" });
         return;
     }
     // Both spellings lay the digits out the same way; they differ in how many digits there
@@ -476,20 +593,20 @@ fn write_float(out: &mut String, value: f64, spelling: FloatSpelling) {
         FloatSpelling::Repr | FloatSpelling::Raw => (Digits::shortest(value.abs()), 16),
     };
     if value.is_sign_negative() {
-        out.push('-');
+        out.put_char('-');
     }
     let d = digits.as_str();
     let exp = digits.exp;
     if exp < -4 || exp >= sci_from {
-        out.push_str(&d[..1]);
+        out.put(&d[..1]);
         if d.len() > 1 {
-            out.push('.');
-            out.push_str(&d[1..]);
+            out.put_char('.');
+            out.put(&d[1..]);
         }
-        out.push_str(if exp < 0 { "e-" } else { "e+" });
+        out.put(if exp < 0 { "e-" } else { "e+" });
         let magnitude = exp.unsigned_abs();
         if magnitude < 10 {
-            out.push('0');
+            out.put_char('0');
         }
         let _ = write!(out, "{magnitude}");
         return;
@@ -497,19 +614,19 @@ fn write_float(out: &mut String, value: f64, spelling: FloatSpelling) {
     // Fixed notation; `point` is the number of digits before the decimal point.
     let point = exp + 1;
     if point <= 0 {
-        out.push_str("0.");
-        out.push_str(&ZEROS[..point.unsigned_abs() as usize]);
-        out.push_str(d);
+        out.put("0.");
+        out.put(&ZEROS[..point.unsigned_abs() as usize]);
+        out.put(d);
     } else {
         let point = point.unsigned_abs() as usize;
         if point >= d.len() {
-            out.push_str(d);
-            out.push_str(&ZEROS[..point - d.len()]);
-            out.push_str(".0");
+            out.put(d);
+            out.put(&ZEROS[..point - d.len()]);
+            out.put(".0");
         } else {
-            out.push_str(&d[..point]);
-            out.push('.');
-            out.push_str(&d[point..]);
+            out.put(&d[..point]);
+            out.put_char('.');
+            out.put(&d[point..]);
         }
     }
 }

@@ -298,7 +298,7 @@ pub fn plain(node: &Node, text: &str) -> J {
     match &node.value {
         Value::Null => J::Null,
         Value::Bool(b) => J::Bool(*b),
-        Value::String(s) => J::String(s.clone()),
+        Value::String(s) => J::String(s.to_string()),
         Value::Number(n) => match *n {
             Number::Int(i) => J::from(i),
             Number::UInt(u) => J::from(u),

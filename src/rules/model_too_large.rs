@@ -57,8 +57,12 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         return; // MLTK only enforces a positive limit.
     }
     // MLTK compares `len(str)`: characters, which is bytes for the ASCII MLTK writes.
-    let len = field.value.chars().count() as f64;
     let limit = (limit_mb.trunc() * 1024.0 * 1024.0).max(0.0);
+    // Characters never outnumber bytes: a cell within the limit in bytes is within it.
+    if field.value.len() as f64 <= limit {
+        return;
+    }
+    let len = field.value.chars().count() as f64;
     if len > limit {
         out.push(
             Diagnostic::new(

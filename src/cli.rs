@@ -477,46 +477,6 @@ impl RunConfig {
         matches!(self.discovery.for_file(path), Ok(Some(config)) if config.excludes(path))
     }
 
-    /// Write the baseline if asked, remove suppressed findings, report stale entries.
-    fn suppress(
-        &mut self,
-        args: &LintArgs,
-        results: &mut [Result<FileReport, (String, io::Error)>],
-        err: &mut dyn Write,
-    ) -> io::Result<bool> {
-        if let Some(path) = &args.write_baseline {
-            let keys = crate::suppressions::keys(results.iter().filter_map(|r| r.as_ref().ok()));
-            match crate::suppressions::write_baseline(path, keys) {
-                Ok(n) => writeln!(
-                    err,
-                    "mltk-lint: wrote {n} baseline entr{} to {}",
-                    if n == 1 { "y" } else { "ies" },
-                    path.display()
-                )?,
-                Err(message) => {
-                    writeln!(err, "mltk-lint: error: {message}")?;
-                    return Ok(false);
-                }
-            }
-            if !args.no_suppressions
-                && let Err(message) = self.suppressions.add_baseline(path)
-            {
-                writeln!(err, "mltk-lint: error: {message}")?;
-                return Ok(false);
-            }
-        }
-        for report in results.iter_mut().filter_map(|r| r.as_mut().ok()) {
-            self.suppressions.apply(report);
-        }
-        for (source, key) in self.suppressions.stale() {
-            writeln!(
-                err,
-                "mltk-lint: warning: stale {source} entry (no such finding): {key}"
-            )?;
-        }
-        Ok(true)
-    }
-
     /// The exit status for a run's counts.
     fn status(&self, args: &LintArgs, summary: &Summary) -> ExitStatus {
         use crate::diagnostic::Severity;
@@ -598,9 +558,9 @@ fn lint(args: LintArgs, out: &mut dyn Write, err: &mut dyn Write) -> io::Result<
             stdin_settings.limits.max_file_size,
         )?);
     }
-    let mut results: Vec<Result<FileReport, (String, io::Error)>> = inputs
-        .par_iter()
-        .map(|input| match input {
+    let mut suppressions = std::mem::take(&mut run.suppressions);
+    let lint_input = |input: &Input| -> Result<FileReport, (String, io::Error)> {
+        match input {
             Input::File(path) => {
                 let shown = path.display().to_string();
                 let settings = run
@@ -612,11 +572,8 @@ fn lint(args: LintArgs, out: &mut dyn Write, err: &mut dyn Write) -> io::Result<
                 Ok(bytes) => lint_bytes(name, bytes, &stdin_settings),
                 Err(seen) => crate::linter::oversize(name, seen, &stdin_settings),
             }),
-        })
-        .collect();
-    if !run.suppress(&args, &mut results, err)? {
-        return Ok(ExitStatus::Failure);
-    }
+        }
+    };
     let choice = match args.color {
         ColorArg::Always => report::ColorChoice::Always,
         ColorArg::Never => report::ColorChoice::Never,
@@ -636,17 +593,70 @@ fn lint(args: LintArgs, out: &mut dyn Write, err: &mut dyn Write) -> io::Result<
         }
     };
     let mut summary = Summary::default();
-    for result in &results {
+    // The baseline is every finding of the run, written before any is suppressed by it:
+    // that mode keeps all reports until the end; otherwise they stream.
+    let collected = match &args.write_baseline {
+        Some(path) => {
+            let results: Vec<_> = inputs.par_iter().map(lint_input).collect();
+            let keys = crate::suppressions::keys(results.iter().filter_map(|r| r.as_ref().ok()));
+            let written = crate::suppressions::write_baseline(path, keys).and_then(|n| {
+                if args.no_suppressions {
+                    Ok(n)
+                } else {
+                    suppressions.add_baseline(path).map(|()| n)
+                }
+            });
+            match written {
+                Ok(n) => writeln!(
+                    err,
+                    "mltk-lint: wrote {n} baseline entr{} to {}",
+                    if n == 1 { "y" } else { "ies" },
+                    path.display()
+                )?,
+                Err(message) => {
+                    writeln!(err, "mltk-lint: error: {message}")?;
+                    return Ok(ExitStatus::Failure);
+                }
+            }
+            Some(results)
+        }
+        None => None,
+    };
+    let mut emit = |result: Result<FileReport, (String, io::Error)>,
+                    out: &mut dyn Write,
+                    err: &mut dyn Write|
+     -> io::Result<()> {
         match result {
-            Ok(report) => {
-                summary.add(report);
-                reporter.file(out, report)?;
+            Ok(mut report) => {
+                suppressions.apply(&mut report);
+                summary.add(&report);
+                reporter.file(out, &report)
             }
             Err((path, e)) => {
                 failures += 1;
-                writeln!(err, "mltk-lint: error: cannot read {path}: {e}")?;
+                writeln!(err, "mltk-lint: error: cannot read {path}: {e}")
             }
         }
+    };
+    match collected {
+        Some(results) => {
+            for result in results {
+                emit(result, out, err)?;
+            }
+        }
+        // Printed in input order as files finish; each report is dropped once printed.
+        None => crate::ordered::map_in_order(
+            &inputs,
+            rayon::current_num_threads(),
+            lint_input,
+            |result| emit(result, out, err),
+        )?,
+    }
+    for (source, key) in suppressions.stale() {
+        writeln!(
+            err,
+            "mltk-lint: warning: stale {source} entry (no such finding): {key}"
+        )?;
     }
     summary.failures = failures;
     reporter.finish(out, &summary)?;

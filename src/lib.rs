@@ -18,6 +18,7 @@ pub mod json;
 pub mod limits;
 pub mod linter;
 pub mod options;
+pub mod ordered;
 pub mod pickle_file;
 pub mod report;
 pub mod roundtrip;

@@ -1,0 +1,111 @@
+//! Many inputs worked on in parallel, results handed over in input order as soon as each is
+//! ready. The linter prints a file's findings and drops its report (which holds the file)
+//! right away, so memory follows the files in flight, not the size of the whole run.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::mpsc;
+
+/// Apply `work` to every item on up to `threads` threads and pass each result to `sink` in
+/// the order of `items`. Workers take items in order (a shared counter, not rayon's halving
+/// splits), so a result waits only for the few items started before it. The first error of
+/// `sink` stops the workers and is returned.
+pub fn map_in_order<T, R, E>(
+    items: &[T],
+    threads: usize,
+    work: impl Fn(&T) -> R + Sync,
+    mut sink: impl FnMut(R) -> Result<(), E>,
+) -> Result<(), E>
+where
+    T: Sync,
+    R: Send,
+{
+    let threads = threads.clamp(1, items.len().max(1));
+    let next = AtomicUsize::new(0);
+    let stop = AtomicBool::new(false);
+    std::thread::scope(|scope| {
+        let (sender, receiver) = mpsc::channel::<(usize, R)>();
+        for _ in 0..threads {
+            let sender = sender.clone();
+            let (next, stop, work) = (&next, &stop, &work);
+            scope.spawn(move || {
+                while !stop.load(Ordering::Relaxed) {
+                    let index = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(item) = items.get(index) else {
+                        break;
+                    };
+                    if sender.send((index, work(item))).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        drop(sender);
+        let mut waiting = BTreeMap::new();
+        let mut due = 0;
+        for (index, result) in receiver {
+            waiting.insert(index, result);
+            while let Some(result) = waiting.remove(&due) {
+                due += 1;
+                if let Err(error) = sink(result) {
+                    stop.store(true, Ordering::Relaxed);
+                    return Err(error);
+                }
+            }
+        }
+        Ok(())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn results_come_in_input_order_whatever_the_timing() {
+        let items: Vec<u64> = (0..200).collect();
+        for threads in [1, 2, 7] {
+            let mut seen = Vec::new();
+            let result: Result<(), ()> = map_in_order(
+                &items,
+                threads,
+                |&n| {
+                    // Later items finish first.
+                    std::thread::sleep(std::time::Duration::from_micros((200 - n) * 5));
+                    n * 2
+                },
+                |r| {
+                    seen.push(r);
+                    Ok(())
+                },
+            );
+            assert_eq!(result, Ok(()));
+            assert_eq!(seen, items.iter().map(|n| n * 2).collect::<Vec<_>>());
+        }
+    }
+
+    #[test]
+    fn a_sink_error_stops_the_run() {
+        let items: Vec<u32> = (0..10_000).collect();
+        let done = AtomicUsize::new(0);
+        let result = map_in_order(
+            &items,
+            2,
+            |&n| {
+                done.fetch_add(1, Ordering::Relaxed);
+                std::thread::sleep(std::time::Duration::from_micros(20));
+                n
+            },
+            |n| if n == 3 { Err(n) } else { Ok(()) },
+        );
+        assert_eq!(result, Err(3));
+        assert!(done.load(Ordering::Relaxed) < items.len());
+    }
+
+    #[test]
+    fn no_items_no_calls() {
+        let result: Result<(), ()> =
+            map_in_order(&[] as &[u8], 4, |_| unreachable!(), |_: ()| unreachable!());
+        assert_eq!(result, Ok(()));
+    }
+}

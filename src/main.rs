@@ -5,6 +5,14 @@ use std::process::ExitCode;
 use clap::Parser;
 use mltk_lint::cli::{self, Args, ExitStatus};
 
+// mimalloc maps large blocks with transparent huge pages where the kernel allows them: a
+// 30 MB model then costs a few hundred page faults instead of twenty thousand, which was
+// half of the run's time (docs/performance.md). ruff also replaces the system allocator.
+// Without the `mimalloc` feature the system allocator is used (less memory on small runs).
+#[cfg(feature = "mimalloc")]
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let args = Args::parse();
     let mut out = std::io::stdout().lock();

@@ -33,6 +33,17 @@ pub fn with_decoded_limited<R>(
     limits: &Limits,
     f: impl FnOnce(&Decoded<'_>) -> R,
 ) -> R {
+    decode_then(artifact, limits, true, f)
+}
+
+/// Decode and call `f`; without `keep_array_data`, array values the rules never read are
+/// dropped as they are checked ([`model::decode_for_lint`]).
+fn decode_then<R>(
+    artifact: &Artifact,
+    limits: &Limits,
+    keep_array_data: bool,
+    f: impl FnOnce(&Decoded<'_>) -> R,
+) -> R {
     let model_cell = match artifact.cell("model") {
         Some(field) => ModelCell::parse_shared(&field.value, limits),
         None => ModelCell::Absent,
@@ -42,7 +53,8 @@ pub fn with_decoded_limited<R>(
         None => OptionsCell::Absent,
     };
     let model = match &model_cell {
-        ModelCell::Json(root) => Some(model::decode_with(root, limits)),
+        ModelCell::Json(root) if keep_array_data => Some(model::decode_with(root, limits)),
+        ModelCell::Json(root) => Some(model::decode_for_lint(root, limits)),
         _ => None,
     };
     f(&Decoded {
@@ -62,7 +74,7 @@ pub fn lint_bytes(path: &str, bytes: Vec<u8>, settings: &Settings) -> FileReport
     let file_name = std::path::Path::new(path)
         .file_name()
         .and_then(|name| name.to_str());
-    let diagnostics = with_decoded_limited(&artifact, &settings.limits, |decoded| {
+    let diagnostics = decode_then(&artifact, &settings.limits, false, |decoded| {
         let context = Context {
             artifact: decoded.artifact,
             limits: &settings.limits,

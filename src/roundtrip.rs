@@ -319,7 +319,8 @@ fn payloads(model: &Model<'_>, stats: &mut Stats, skip_unchanged: bool) -> HashM
     for record in model.tree.records() {
         match &record.payload {
             Payload::Array(array) => {
-                if skip_unchanged && npy::encodes_as_stored(array) {
+                // An elided array re-encodes as stored: its text comes back as it is.
+                if array.data_elided || (skip_unchanged && npy::encodes_as_stored(array)) {
                     continue;
                 }
                 if let Some(node) = record.node.get("npy") {

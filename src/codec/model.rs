@@ -182,9 +182,21 @@ pub fn decode(root: &Node) -> Model<'_> {
 /// Decode the parsed model cell. Strings longer than `limits.max_string_len`, and npy/npz
 /// payloads over `limits.npy`/`limits.npz`, are [`ProblemKind::Limit`] problems.
 pub fn decode_with<'a>(root: &'a Node, limits: &Limits) -> Model<'a> {
+    decode_inner(root, limits, true)
+}
+
+/// [`decode_with`] for the linter: the data of arrays that re-encode as stored is dropped
+/// once checked ([`npy::Array::elide_data`]), so that a model's arrays are never all in
+/// memory at once. Their shapes, dtypes and headers stay.
+pub fn decode_for_lint<'a>(root: &'a Node, limits: &Limits) -> Model<'a> {
+    decode_inner(root, limits, false)
+}
+
+fn decode_inner<'a>(root: &'a Node, limits: &Limits, keep_array_data: bool) -> Model<'a> {
     let mut decoder = Decoder {
         problems: Vec::new(),
         limits,
+        keep_array_data,
     };
     let tree = decoder.item(root, String::new());
     Model {
@@ -196,6 +208,7 @@ pub fn decode_with<'a>(root: &'a Node, limits: &Limits) -> Model<'a> {
 struct Decoder<'l> {
     problems: Vec<Problem>,
     limits: &'l Limits,
+    keep_array_data: bool,
 }
 
 impl Decoder<'_> {
@@ -597,7 +610,12 @@ impl Decoder<'_> {
         };
         // The decoded buffer becomes the array's data: no second copy.
         match npy::parse_owned_with(bytes, &self.limits.npy) {
-            Ok(array) => Some(array),
+            Ok(mut array) => {
+                if !self.keep_array_data {
+                    array.elide_data();
+                }
+                Some(array)
+            }
             Err(err) => {
                 self.problem(
                     if npy_limit(&err).is_some() {

@@ -105,6 +105,19 @@ enum StrRepr {
 }
 
 impl JsonStr {
+    /// Whether the string is plain printable ASCII with no escape in its lexeme, so that
+    /// `json.dumps` would write exactly its lexeme. True only for shared strings (whose lexeme
+    /// the parser found free of `"`, `\\` and control characters) without DEL or non-ASCII.
+    pub fn is_plain_ascii_lexeme(&self) -> bool {
+        match &self.0 {
+            StrRepr::Owned(_) => false,
+            StrRepr::Shared { .. } => {
+                let text = self.as_str();
+                text.is_ascii() && memchr::memchr(0x7f, text.as_bytes()).is_none()
+            }
+        }
+    }
+
     /// The string as `&str`.
     pub fn as_str(&self) -> &str {
         match &self.0 {

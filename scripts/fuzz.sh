@@ -46,10 +46,21 @@ for i, f in enumerate(sorted((root / "tests/hostile").glob("*.pkl")) + sorted((r
     put("pickle", "p%03d" % i, f.read_bytes())
 PY
 
+# Full libFuzzer output goes to target/fuzz-logs/<target>.log, each line prefixed with the
+# seconds since the target started, so "when was new coverage last found" can be read off it.
+LOGS="$PWD/target/fuzz-logs"
+mkdir -p "$LOGS"
 cd fuzz
+# Build first so compile time does not count against the first target.
+RUSTC_BOOTSTRAP=1 cargo fuzz build
 for t in "${TARGETS[@]}"; do
   echo "== $t (${SECONDS_EACH}s)"
+  start=$SECONDS
   RUSTC_BOOTSTRAP=1 cargo fuzz run "$t" "corpus/$t" -- \
     -max_total_time="$SECONDS_EACH" -rss_limit_mb=2048 -timeout=10 -max_len=262144 -print_final_stats=1 2>&1 \
-    | grep -E "^(#[0-9]+ *DONE|stat::|Done|==[0-9]+==|SUMMARY|artifact_prefix|Test unit written)" || true
+    | while IFS= read -r line; do printf '%d %s\n' $((SECONDS - start)) "$line"; done > "$LOGS/$t.log" || true
+  grep -E "^[0-9]+ (#[0-9]+ *DONE|stat::|Done|==[0-9]+==|SUMMARY|artifact_prefix|Test unit written)" "$LOGS/$t.log" || true
+  # The last line that added coverage or features (NEW) or shrank a unit (REDUCE).
+  last_new=$(grep -E "^[0-9]+ #[0-9]+ +(NEW|REDUCE)" "$LOGS/$t.log" | tail -1 || true)
+  echo "last new coverage at second ${last_new%% *}: ${last_new#* }"
 done

@@ -396,7 +396,7 @@ impl Node {
 
 /// Escapes one RFC 6901 reference token (`~` becomes `~0`, `/` becomes `~1`).
 pub fn pointer_escape(token: &str) -> Cow<'_, str> {
-    if token.contains(['~', '/']) {
+    if memchr::memchr2(b'~', b'/', token.as_bytes()).is_some() {
         Cow::Owned(token.replace('~', "~0").replace('/', "~1"))
     } else {
         Cow::Borrowed(token)

@@ -594,6 +594,14 @@ impl Decoder<'_> {
         if self.too_long(text) {
             return None; // reported by `check_string`
         }
+        let streamed = if self.keep_array_data {
+            None
+        } else {
+            npy_elided_streaming(text, &self.limits.npy)
+        };
+        if let Some(parsed) = streamed {
+            return self.npy_parsed(name, &pointer, member, parsed);
+        }
         let bytes = match decode_base64(text) {
             Ok(bytes) => bytes,
             Err((offset, message)) => {
@@ -614,6 +622,17 @@ impl Decoder<'_> {
         } else {
             npy::parse_owned_elided(bytes, &self.limits.npy)
         };
+        self.npy_parsed(name, &pointer, member, parsed)
+    }
+
+    /// The array, or a problem saying why the NPY payload does not load.
+    fn npy_parsed(
+        &mut self,
+        name: &str,
+        pointer: &str,
+        member: &Member,
+        parsed: Result<npy::Array, npy::NpyError>,
+    ) -> Option<npy::Array> {
         match parsed {
             Ok(array) => Some(array),
             Err(err) => {
@@ -624,7 +643,7 @@ impl Decoder<'_> {
                         ProblemKind::Array
                     },
                     name,
-                    &pointer,
+                    pointer,
                     member.value.span.clone(),
                     match npy_limit(&err) {
                         Some(limit) => format!(
@@ -852,6 +871,44 @@ pub fn describe(node: &Node) -> String {
     }
 }
 
+/// Base64 text decoded per chunk when streaming a payload (a multiple of 4).
+const STREAM_CHUNK: usize = 1 << 20;
+
+/// The linter's NPY payload check without holding the decoded data: the text is
+/// base64-decoded a chunk at a time (each chunk checked, then dropped), and the array parsed
+/// from the decoded start and the total length ([`npy::parse_prefix_elided`]). `None` when
+/// the payload is small, or when any chunk does not decode: the caller then decodes it whole,
+/// which gives the exact error and offset.
+fn npy_elided_streaming(
+    text: &str,
+    limits: &npy::Limits,
+) -> Option<Result<npy::Array, npy::NpyError>> {
+    // The decoded start must reach past any header within the limit (12-byte prelude).
+    let prefix_bytes = 12usize.saturating_add(limits.max_header_len);
+    let prefix_chars = prefix_bytes.div_ceil(3).saturating_mul(4);
+    if text.len() % 4 != 0 || text.len() <= prefix_chars.saturating_add(STREAM_CHUNK) {
+        return None;
+    }
+    let (head, mut rest) = text.split_at_checked(prefix_chars)?;
+    let prefix = decode_base64(head).ok()?;
+    // Padding only ever ends the text: a `=` inside the head is an error decode_base64 reports.
+    if prefix.len() != prefix_bytes.div_ceil(3) * 3 {
+        return None;
+    }
+    let mut total = prefix.len();
+    while !rest.is_empty() {
+        let (chunk, after) = rest.split_at_checked(STREAM_CHUNK.min(rest.len()))?;
+        let decoded = decode_base64(chunk).ok()?.len();
+        // Only the last chunk may end in padding: one inside the text is an error.
+        if !after.is_empty() && decoded != chunk.len() / 4 * 3 {
+            return None;
+        }
+        total = total.checked_add(decoded)?;
+        rest = after;
+    }
+    Some(npy::parse_prefix_elided(&prefix, total, limits))
+}
+
 /// Strict standard base64 (what Python's `b64encode` writes). On failure: the character
 /// offset of the problem and a message.
 pub fn decode_base64(text: &str) -> Result<Vec<u8>, (usize, String)> {
@@ -972,5 +1029,52 @@ mod tests {
         assert_eq!(decode_base64("QQ=="), Ok(b"A".to_vec()));
         assert!(decode_base64("QR==").is_err());
         assert!(decode_base64("QUJ=").is_err());
+    }
+
+    /// Streaming an NPY payload gives the array the whole decode gives (data elided), and
+    /// declines (so the caller decodes whole and reports the exact error) on damaged text.
+    #[test]
+    fn streamed_npy_matches_the_whole_decode() {
+        let limits = npy::Limits {
+            max_header_len: 128,
+            ..npy::Limits::default()
+        };
+        let header = "{'descr': '<f8', 'fortran_order': False, 'shape': (400000,), }";
+        let mut payload = b"\x93NUMPY\x01\x00".to_vec();
+        let padded = format!("{header:<117}\n");
+        payload.extend_from_slice(&(padded.len() as u16).to_le_bytes());
+        payload.extend_from_slice(padded.as_bytes());
+        payload.extend((0..400_000u32 * 8).map(|i| (i % 251) as u8));
+        payload.extend_from_slice(b"xy"); // trailing bytes numpy ignores
+        let text = base64::engine::general_purpose::STANDARD.encode(&payload);
+        assert!(text.len() > 2 * STREAM_CHUNK);
+        let whole =
+            npy::parse_owned_elided(decode_base64(&text).expect("valid"), &limits).expect("parses");
+        let streamed = npy_elided_streaming(&text, &limits)
+            .expect("streams")
+            .expect("parses");
+        assert_eq!(
+            (
+                &streamed.header,
+                &streamed.shape,
+                streamed.trailing,
+                streamed.data_elided
+            ),
+            (&whole.header, &whole.shape, whole.trailing, true)
+        );
+        // A bad character, padding inside the text, a short text: no streaming.
+        for at in [10, STREAM_CHUNK + 7, text.len() - 9] {
+            let mut bad = text.clone().into_bytes();
+            bad[at] = b'*';
+            assert!(npy_elided_streaming(std::str::from_utf8(&bad).unwrap(), &limits).is_none());
+        }
+        let mut padded_inside = text.clone().into_bytes();
+        let head = (12 + limits.max_header_len).div_ceil(3) * 4;
+        let end_of_first_chunk = head + STREAM_CHUNK;
+        padded_inside[end_of_first_chunk - 2..end_of_first_chunk].copy_from_slice(b"==");
+        assert!(
+            npy_elided_streaming(std::str::from_utf8(&padded_inside).unwrap(), &limits).is_none()
+        );
+        assert!(npy_elided_streaming(&text[..text.len() - 1], &limits).is_none());
     }
 }

@@ -472,8 +472,36 @@ pub fn parse_owned_elided(bytes: Vec<u8>, limits: &Limits) -> Result<Array, NpyE
     Ok(array)
 }
 
+/// [`parse_owned_elided`] from the payload's first bytes only: `prefix` is the start of a
+/// payload `total` bytes long and holds at least `12 + limits.max_header_len` bytes (or all of
+/// it). Lets the linter check a 20 MB array without ever holding its data; `trailing_data`
+/// stays empty (elided arrays are never re-encoded).
+pub fn parse_prefix_elided(
+    prefix: &[u8],
+    total: usize,
+    limits: &Limits,
+) -> Result<Array, NpyError> {
+    let (mut array, range) = parse_parts_of(prefix, total, limits)?;
+    if prefix.len() == total {
+        array.trailing_data = prefix.get(range.end..).unwrap_or_default().to_vec();
+    }
+    array.data_elided = true;
+    Ok(array)
+}
+
 /// Everything but the data, plus where the data is.
 fn parse_parts(bytes: &[u8], limits: &Limits) -> Result<(Array, std::ops::Range<usize>), NpyError> {
+    parse_parts_of(bytes, bytes.len(), limits)
+}
+
+/// [`parse_parts`] of a payload `total` bytes long of which `bytes` is the start; `bytes`
+/// must reach past the header whenever the header is within `limits.max_header_len`
+/// (`12 + max_header_len` bytes, or the whole payload, always do).
+fn parse_parts_of(
+    bytes: &[u8],
+    total: usize,
+    limits: &Limits,
+) -> Result<(Array, std::ops::Range<usize>), NpyError> {
     let prelude = bytes.get(..8).ok_or_else(|| {
         let n = bytes.len().min(6);
         if bytes[..n] != MAGIC[..n] {
@@ -505,7 +533,7 @@ fn parse_parts(bytes: &[u8], limits: &Limits) -> Result<(Array, std::ops::Range<
         .rev()
         .fold(0u64, |acc, &b| (acc << 8) | u64::from(b));
     let header_start = 8 + len_size;
-    let available = bytes.len() - header_start;
+    let available = total - header_start;
     if header_len > available as u64 {
         return Err(NpyError::Truncated {
             what: "header",
@@ -522,7 +550,13 @@ fn parse_parts(bytes: &[u8], limits: &Limits) -> Result<(Array, std::ops::Range<
         });
     }
     let data_offset = header_start + header_len;
-    let raw_header = &bytes[header_start..data_offset];
+    let raw_header = bytes
+        .get(header_start..data_offset)
+        .ok_or(NpyError::Truncated {
+            what: "header",
+            needed: header_len as u64,
+            available: bytes.len().saturating_sub(header_start) as u64,
+        })?;
     let header = if version == (3, 0) {
         String::from_utf8(raw_header.to_vec()).map_err(|_| NpyError::HeaderEncoding)?
     } else {
@@ -567,7 +601,7 @@ fn parse_parts(bytes: &[u8], limits: &Limits) -> Result<(Array, std::ops::Range<
     let expected = count
         .checked_mul(itemsize as u64)
         .ok_or(NpyError::Overflow)?;
-    let actual = (bytes.len() - data_offset) as u64;
+    let actual = (total - data_offset) as u64;
     if expected > actual {
         return Err(NpyError::LengthMismatch { expected, actual });
     }
@@ -581,7 +615,7 @@ fn parse_parts(bytes: &[u8], limits: &Limits) -> Result<(Array, std::ops::Range<
         shape,
         data_offset,
         data: Vec::new(),
-        trailing: bytes.len() - data_end,
+        trailing: total - data_end,
         trailing_data: Vec::new(),
         py2_long_ints,
         data_elided: false,

@@ -60,7 +60,9 @@ for t in "${TARGETS[@]}"; do
     -max_total_time="$SECONDS_EACH" -rss_limit_mb=2048 -timeout=10 -max_len=262144 -print_final_stats=1 2>&1 \
     | while IFS= read -r line; do printf '%d %s\n' $((SECONDS - start)) "$line"; done > "$LOGS/$t.log" || true
   grep -E "^[0-9]+ (#[0-9]+ *DONE|stat::|Done|==[0-9]+==|SUMMARY|artifact_prefix|Test unit written)" "$LOGS/$t.log" || true
-  # The last line that added coverage or features (NEW) or shrank a unit (REDUCE).
-  last_new=$(grep -E "^[0-9]+ #[0-9]+ +(NEW|REDUCE)" "$LOGS/$t.log" | tail -1 || true)
+  # Coverage at the start and the end, and the last line that added coverage or features
+  # (NEW) or shrank a unit (REDUCE): libFuzzer separates the count and the event by a tab.
+  grep -E "^[0-9]+ #[0-9]+[[:space:]]+INITED" "$LOGS/$t.log" | head -1 | sed 's/^/start: /' || true
+  last_new=$(grep -E "^[0-9]+ #[0-9]+[[:space:]]+(NEW|REDUCE)" "$LOGS/$t.log" | tail -1 || true)
   echo "last new coverage at second ${last_new%% *}: ${last_new#* }"
 done

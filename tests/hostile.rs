@@ -97,6 +97,18 @@ fn expect(path: &Path, extra: &[&str], code: &str) -> Run {
     run
 }
 
+/// From fuzzing (csv_framing, 2026-11-28): libFuzzer reported a timeout on this 57 KB input
+/// while the fuzzer was paused (its timer is wall-clock); it lints in a fraction of a second.
+/// Kept as a regression test for inputs with thousands of findings (2,935 here).
+#[test]
+fn fuzz_input_with_thousands_of_quote_findings_is_fast() {
+    let path = hostile("__mlspl_fuzz_quotes_timeout.mlmodel");
+    // `run` fails the test if the lint takes longer than this.
+    let run = run(&[path.as_os_str()], Duration::from_secs(20));
+    assert!(run.codes.contains("MLTK003"), "{:?}", run.codes);
+    assert_eq!(run.code, 1);
+}
+
 #[test]
 fn zip_bomb_npz_is_a_limit_finding() {
     expect(&hostile("__mlspl_zip_bomb.mlmodel"), &[], "MLTK109");

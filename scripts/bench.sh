@@ -92,5 +92,19 @@ if command -v hyperfine >/dev/null; then
         -n two-cores "env RAYON_NUM_THREADS=2 $BIN --format json $MANY" | grep -E 'Time|±|faster' || true
 fi
 
+# (e) cost against size, whole process, one core: mean wall time and MB/s per artifact
+echo "== whole process, one core, by size (mean of $RUNS runs)"
+printf '%-40s %8s %9s %9s\n' artifact MB ms 'MB/s'
+for f in "$DATA"/__mlspl_*mb.mlmodel; do
+    bytes=$(stat -c %s "$f")
+    if command -v hyperfine >/dev/null; then
+        RAYON_NUM_THREADS=1 hyperfine -N --warmup 1 --runs "$RUNS" -i \
+            --export-json "$DATA/size.json" "taskset -c 0 $BIN --format json $f" >/dev/null 2>&1
+        mean=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["results"][0]["mean"])' "$DATA/size.json")
+        python3 -c 'import sys; n,b,m=sys.argv[1],int(sys.argv[2]),float(sys.argv[3]); print("%-40s %8.1f %9.1f %9.0f" % (n, b/1e6, m*1e3, b/1e6/m))' \
+            "$(basename "$f")" "$bytes" "$mean"
+    fi
+done
+
 # micro-benchmark of the decode pipeline per size
 cargo bench --quiet --bench decode -- "$DATA" 2>/dev/null || true

@@ -5,9 +5,14 @@
 #
 #   scripts/fuzz.sh            # all targets, 300 s each
 #   scripts/fuzz.sh 60 npy     # one target, 60 s
+#   FUZZ_JOBS=2 scripts/fuzz.sh 1200 model_cell npy   # two targets at once, one per core
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SECONDS_EACH="${1:-300}"
+# Per-input wall-clock limit. libFuzzer measures it in wall-clock time, so a paused or
+# heavily shared machine can report a spurious timeout: raise it there.
+UNIT_TIMEOUT="${FUZZ_TIMEOUT:-10}"
+FUZZ_JOBS="${FUZZ_JOBS:-1}"
 shift || true
 TARGETS=("$@")
 [ ${#TARGETS[@]} -gt 0 ] || TARGETS=(csv_framing model_cell npy npz pickle options lint)
@@ -53,16 +58,26 @@ mkdir -p "$LOGS"
 cd fuzz
 # Build first so compile time does not count against the first target.
 RUSTC_BOOTSTRAP=1 cargo fuzz build
-for t in "${TARGETS[@]}"; do
-  echo "== $t (${SECONDS_EACH}s)"
-  start=$SECONDS
+run_target() {
+  local t=$1 start=$SECONDS last_new
   RUSTC_BOOTSTRAP=1 cargo fuzz run "$t" "corpus/$t" -- \
-    -max_total_time="$SECONDS_EACH" -rss_limit_mb=2048 -timeout=10 -max_len=262144 -print_final_stats=1 2>&1 \
+    -max_total_time="$SECONDS_EACH" -rss_limit_mb=2048 -timeout="$UNIT_TIMEOUT" -max_len=262144 \
+    -print_final_stats=1 2>&1 \
     | while IFS= read -r line; do printf '%d %s\n' $((SECONDS - start)) "$line"; done > "$LOGS/$t.log" || true
-  grep -E "^[0-9]+ (#[0-9]+ *DONE|stat::|Done|==[0-9]+==|SUMMARY|artifact_prefix|Test unit written)" "$LOGS/$t.log" || true
-  # Coverage at the start and the end, and the last line that added coverage or features
-  # (NEW) or shrank a unit (REDUCE): libFuzzer separates the count and the event by a tab.
-  grep -E "^[0-9]+ #[0-9]+[[:space:]]+INITED" "$LOGS/$t.log" | head -1 | sed 's/^/start: /' || true
-  last_new=$(grep -E "^[0-9]+ #[0-9]+[[:space:]]+(NEW|REDUCE)" "$LOGS/$t.log" | tail -1 || true)
-  echo "last new coverage at second ${last_new%% *}: ${last_new#* }"
+  {
+    echo "== $t (${SECONDS_EACH}s)"
+    grep -E "^[0-9]+ (#[0-9]+ *DONE|stat::|Done|==[0-9]+==|SUMMARY|artifact_prefix|Test unit written)" "$LOGS/$t.log" || true
+    # Coverage at the start and the end, and the last line that added coverage or features
+    # (NEW) or shrank a unit (REDUCE): libFuzzer separates the count and the event by a tab.
+    grep -E "^[0-9]+ #[0-9]+[[:space:]]+INITED" "$LOGS/$t.log" | head -1 | sed 's/^/start: /' || true
+    last_new=$(grep -E "^[0-9]+ #[0-9]+[[:space:]]+(NEW|REDUCE)" "$LOGS/$t.log" | tail -1 || true)
+    echo "last new coverage at second ${last_new%% *}: ${last_new#* }"
+  } > "$LOGS/$t.summary"
+  cat "$LOGS/$t.summary"
+}
+# FUZZ_JOBS targets run side by side (one per core is the useful maximum).
+for t in "${TARGETS[@]}"; do
+  while [ "$(jobs -rp | wc -l)" -ge "$FUZZ_JOBS" ]; do wait -n || true; done
+  run_target "$t" &
 done
+wait

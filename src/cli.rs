@@ -647,7 +647,12 @@ fn lint(args: LintArgs, out: &mut dyn Write, err: &mut dyn Write) -> io::Result<
         // Printed in input order as files finish; each report is dropped once printed.
         None => crate::ordered::map_in_order(
             &inputs,
-            rayon::current_num_threads(),
+            // Counting cores reads cgroup files: not worth it for one input.
+            if inputs.len() > 1 {
+                crate::ordered::default_threads()
+            } else {
+                1
+            },
             lint_input,
             |result| emit(result, out, err),
         )?,

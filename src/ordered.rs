@@ -6,6 +6,18 @@ use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc;
 
+/// How many files to work on at once: `RAYON_NUM_THREADS` when set (the variable the
+/// rest of the tool's parallelism follows), else the cores available. Asking rayon would
+/// start its whole pool just to count it.
+pub fn default_threads() -> usize {
+    std::env::var("RAYON_NUM_THREADS")
+        .ok()
+        .and_then(|n| n.trim().parse::<usize>().ok())
+        .filter(|&n| n > 0)
+        .or_else(|| std::thread::available_parallelism().ok().map(|n| n.get()))
+        .unwrap_or(1)
+}
+
 /// Apply `work` to every item on up to `threads` threads and pass each result to `sink` in
 /// the order of `items`. Workers take items in order (a shared counter, not rayon's halving
 /// splits), so a result waits only for the few items started before it. The first error of
@@ -21,6 +33,10 @@ where
     R: Send,
 {
     let threads = threads.clamp(1, items.len().max(1));
+    if threads == 1 {
+        // One worker: no thread to start, no channel to pass through.
+        return items.iter().try_for_each(|item| sink(work(item)));
+    }
     let next = AtomicUsize::new(0);
     let stop = AtomicBool::new(false);
     std::thread::scope(|scope| {

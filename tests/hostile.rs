@@ -368,3 +368,90 @@ fn nothing_can_execute_input_by_construction() {
         );
     }
 }
+
+/// Run the binary with `args` (no `--format` added); fail the test on a signal, a panic
+/// message or a run longer than 20 s. Returns the exit code.
+fn run_any(args: &[&std::ffi::OsStr]) -> i32 {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_mltk-lint"))
+        .args(args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn mltk-lint");
+    let mut stderr = child.stderr.take().expect("stderr");
+    let err_reader = std::thread::spawn(move || {
+        let mut text = Vec::new();
+        stderr.read_to_end(&mut text).map(|_| text)
+    });
+    let start = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            break status;
+        }
+        if start.elapsed() > Duration::from_secs(20) {
+            child.kill().ok();
+            child.wait().ok();
+            panic!("mltk-lint {args:?} ran longer than 20 s");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let stderr = err_reader.join().expect("join").expect("stderr");
+    let stderr = String::from_utf8_lossy(&stderr);
+    let code = status
+        .code()
+        .unwrap_or_else(|| panic!("mltk-lint {args:?} was killed by a signal: {status:?}"));
+    assert!(
+        !stderr.contains("panicked"),
+        "mltk-lint {args:?} panicked:\n{stderr}"
+    );
+    code
+}
+
+/// Every committed hostile input through every output format and every subcommand that
+/// renders a file: the human renderer once panicked on an excerpt of invalid UTF-8 (an
+/// offset inside a U+FFFD), which the JSON-only checks above never reached.
+#[test]
+fn every_format_and_subcommand_survives_every_hostile_input() {
+    let mut inputs: Vec<PathBuf> = std::fs::read_dir(hostile(""))
+        .expect("tests/hostile")
+        .map(|entry| entry.expect("entry").path())
+        .filter(|path| path.extension().is_some_and(|e| e != "py"))
+        .collect();
+    inputs.sort();
+    assert!(inputs.len() >= 15, "hostile inputs missing: {inputs:?}");
+    let os = |s: &'static str| std::ffi::OsStr::new(s);
+    for format in [
+        "human",
+        "concise",
+        "json",
+        "json-lines",
+        "sarif",
+        "github",
+        "gitlab",
+        "junit",
+    ] {
+        let mut args = vec![os("--color"), os("always"), os("--format"), os(format)];
+        args.extend(inputs.iter().map(|p| p.as_os_str()));
+        let code = run_any(&args);
+        assert!(matches!(code, 0 | 1), "--format {format}: exit {code}");
+    }
+    let mut args = vec![os("roundtrip")];
+    args.extend(inputs.iter().map(|p| p.as_os_str()));
+    run_any(&args);
+    let mut args = vec![os("fmt"), os("--check")];
+    args.extend(inputs.iter().map(|p| p.as_os_str()));
+    run_any(&args);
+    for input in &inputs {
+        let path = input.as_os_str();
+        for format in ["human", "json"] {
+            run_any(&[os("inspect"), os("--format"), os(format), path]);
+            run_any(&[
+                os("diff"),
+                os("--format"),
+                os(format),
+                path,
+                inputs[0].as_os_str(),
+            ]);
+        }
+    }
+}

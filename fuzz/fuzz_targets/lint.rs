@@ -1,11 +1,23 @@
-//! The whole pipeline on arbitrary bytes.
+//! The whole pipeline on arbitrary bytes: lint, then render the findings in every format
+//! (excerpts of hostile bytes are where a renderer can slice a string wrongly).
 #![no_main]
 use libfuzzer_sys::fuzz_target;
+use mltk_lint::report::{self, Format, Style, Summary};
 
 fuzz_target!(|data: &[u8]| {
-    let _ = mltk_lint::lint_bytes(
+    let report = mltk_lint::lint_bytes(
         "__mlspl_m.mlmodel",
         data.to_vec(),
         &mltk_lint::Settings::default(),
     );
+    let mut summary = Summary::default();
+    summary.add(&report);
+    for format in [Format::Human, Format::Concise, Format::Sarif, Format::Github] {
+        for color in [false, true] {
+            let mut reporter = report::reporter(format, Style { color, width: Some(80) });
+            let mut out = Vec::new();
+            reporter.file(&mut out, &report).expect("write to a Vec");
+            reporter.finish(&mut out, &summary).expect("write to a Vec");
+        }
+    }
 });

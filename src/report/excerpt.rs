@@ -91,8 +91,9 @@ impl Excerpt {
                 }
             }
         }
-        self.text
-            .push_str(&String::from_utf8_lossy(&shown).replace(['\r', '\n'], " "));
+        let shown_start = self.text.len();
+        let [span_from, span_to] =
+            push_lossy(&mut self.text, &shown, [start - from, span_end - from]);
         if to < line_end {
             self.text.push('…');
         }
@@ -104,11 +105,8 @@ impl Excerpt {
             line,
             column,
         });
-        // Lossy conversion may change lengths for invalid UTF-8; clamp inside the window.
-        let window_end = self.text.len();
-        let offset = (excerpt_start + lead.len() + (start - from)).min(window_end);
-        let len = (span_end - start).min(window_end - offset);
-        SourceSpan::new(offset.into(), len)
+        let offset = shown_start + span_from;
+        SourceSpan::new(offset.into(), span_to - span_from)
     }
 
     fn window_of(&self, offset: usize) -> Option<&Window> {
@@ -116,6 +114,42 @@ impl Excerpt {
             .iter()
             .find(|w| offset >= w.excerpt_start && offset <= w.excerpt_start + w.excerpt_len)
     }
+}
+
+/// Append `bytes` to `text` as `String::from_utf8_lossy` would (each invalid sequence becomes
+/// one U+FFFD) with line breaks shown as spaces, and return where each of `at` (offsets in
+/// `bytes`) lands in the appended text. Invalid sequences change lengths, so offsets are
+/// mapped rather than reused; an offset inside one maps to the start of its U+FFFD.
+fn push_lossy<const N: usize>(text: &mut String, bytes: &[u8], at: [usize; N]) -> [usize; N] {
+    let base = text.len();
+    let mut mapped = [usize::MAX; N];
+    let mut raw = 0;
+    for chunk in bytes.utf8_chunks() {
+        let valid = chunk.valid();
+        for (slot, &offset) in mapped.iter_mut().zip(&at) {
+            if *slot == usize::MAX && offset <= raw + valid.len() {
+                *slot = text.len() - base + (offset - raw);
+            }
+        }
+        text.extend(
+            valid
+                .chars()
+                .map(|c| if matches!(c, '\r' | '\n') { ' ' } else { c }),
+        );
+        raw += valid.len();
+        let invalid = chunk.invalid();
+        if !invalid.is_empty() {
+            for (slot, &offset) in mapped.iter_mut().zip(&at) {
+                if *slot == usize::MAX && offset < raw + invalid.len() {
+                    *slot = text.len() - base;
+                }
+            }
+            text.push(char::REPLACEMENT_CHARACTER);
+            raw += invalid.len();
+        }
+    }
+    let end = text.len() - base;
+    mapped.map(|offset| offset.min(end))
 }
 
 fn floor_char(bytes: &[u8], mut at: usize) -> usize {
@@ -161,5 +195,43 @@ impl SourceCode for Excerpt {
             column,
             1,
         )))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn offsets_map_across_invalid_utf8_and_line_breaks() {
+        let mut text = String::from("…");
+        // `a`, an invalid byte (one U+FFFD, 3 bytes), `b\n`, a truncated sequence, `c`.
+        let bytes = b"a\xFFb\n\xE2\x82c";
+        let mapped = push_lossy(&mut text, bytes, [0, 1, 2, 3, 4, 5, 6, 7]);
+        assert_eq!(text, "…a\u{FFFD}b \u{FFFD}c");
+        let base = "…".len();
+        // Offsets are relative to where the appended text starts.
+        assert_eq!(mapped, [0, 1, 4, 5, 6, 6, 9, 10]);
+        for m in mapped {
+            assert!(text.is_char_boundary(base + m), "{m} in {text:?}");
+        }
+    }
+
+    #[test]
+    fn spans_on_invalid_utf8_lines_stay_on_char_boundaries() {
+        let bytes = b"algo,model\n\xFF\xFE,\"x\xC3\"\n";
+        let lines = LineIndex::new(bytes);
+        for start in 0..bytes.len() {
+            for end in start..=bytes.len() {
+                let (excerpt, spans) =
+                    Excerpt::new("f", bytes, &lines, &[Span::new(start, end)], None);
+                let span = spans[0];
+                let (from, to) = (span.offset(), span.offset() + span.len());
+                assert!(excerpt.text.is_char_boundary(from), "{start}..{end}");
+                assert!(excerpt.text.is_char_boundary(to), "{start}..{end}");
+                excerpt.read_span(&span, 0, 0).expect("in bounds");
+                excerpt.read_span(&span, 1, 1).expect("in bounds");
+            }
+        }
     }
 }

@@ -65,7 +65,7 @@ for kind in random_forest mlp decision_tree; do
     f=$DATA/__mlspl_${kind}_30mb.mlmodel
     [ -f "$f" ] || continue
     echo "   $(basename "$f"): $(stat -c %s "$f") bytes"
-    RAYON_NUM_THREADS=1 compare "one-30mb-$kind" "taskset -c 0 $BIN --format json $f" "taskset -c 0 $PY bench/baseline.py $f"
+    compare "one-30mb-$kind" "taskset -c 0 $BIN -j1 --format json $f" "taskset -c 0 $PY bench/baseline.py $f"
 done
 
 # (c) peak memory against the largest artifact, and cost per size (1..100 MB)
@@ -88,8 +88,8 @@ fi
 echo "== many files: $(find "$MANY" -name '*.mlmodel' | wc -l) files, $(du -sh "$MANY" | cut -f1)"
 if command -v hyperfine >/dev/null; then
     hyperfine -N --warmup 1 --runs "$RUNS" -i --export-json "$DATA/cores.json" \
-        -n one-core "env RAYON_NUM_THREADS=1 $BIN --format json $MANY" \
-        -n two-cores "env RAYON_NUM_THREADS=2 $BIN --format json $MANY" | grep -E 'Time|±|faster' || true
+        -n one-core "$BIN -j1 --format json $MANY" \
+        -n two-cores "$BIN -j2 --format json $MANY" | grep -E 'Time|±|faster' || true
 fi
 
 # (e) cost against size, whole process, one core: mean wall time and MB/s per artifact
@@ -98,8 +98,8 @@ printf '%-40s %8s %9s %9s\n' artifact MB ms 'MB/s'
 for f in "$DATA"/__mlspl_*mb.mlmodel; do
     bytes=$(stat -c %s "$f")
     if command -v hyperfine >/dev/null; then
-        RAYON_NUM_THREADS=1 hyperfine -N --warmup 1 --runs "$RUNS" -i \
-            --export-json "$DATA/size.json" "taskset -c 0 $BIN --format json $f" >/dev/null 2>&1
+        hyperfine -N --warmup 1 --runs "$RUNS" -i \
+            --export-json "$DATA/size.json" "taskset -c 0 $BIN -j1 --format json $f" >/dev/null 2>&1
         mean=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["results"][0]["mean"])' "$DATA/size.json")
         python3 -c 'import sys; n,b,m=sys.argv[1],int(sys.argv[2]),float(sys.argv[3]); print("%-40s %8.1f %9.1f %9.0f" % (n, b/1e6, m*1e3, b/1e6/m))' \
             "$(basename "$f")" "$bytes" "$mean"

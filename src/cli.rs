@@ -4,7 +4,6 @@ use std::io::{self, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
 use clap::{Parser, Subcommand, ValueEnum};
-use rayon::prelude::*;
 
 use crate::catalog::catalog;
 use crate::format_cmd::{self, FmtOutcome};
@@ -161,6 +160,9 @@ struct LintArgs {
         long_help = crate::limits::cli_help()
     )]
     limits: Vec<crate::limits::LimitOverride>,
+    /// Files linted at once (default: the number of cores available).
+    #[arg(short = 'j', long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    threads: Option<u16>,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -285,15 +287,13 @@ fn round_trip(
     err: &mut dyn Write,
 ) -> io::Result<ExitStatus> {
     let (files, mut failures) = files(paths, err)?;
-    let results: Vec<_> = files
-        .par_iter()
-        .map(|path| {
-            let shown = path.display().to_string();
-            std::fs::read(path)
-                .map(|bytes| format_cmd::round_trip(&shown, bytes))
-                .map_err(|e| (shown, e))
-        })
-        .collect();
+    let threads = crate::ordered::default_threads();
+    let results = crate::ordered::collect_in_order(&files, threads, |path| {
+        let shown = path.display().to_string();
+        std::fs::read(path)
+            .map(|bytes| format_cmd::round_trip(&shown, bytes))
+            .map_err(|e| (shown, e))
+    });
     let mut done = Vec::new();
     for result in results {
         match result {
@@ -573,6 +573,12 @@ fn lint(args: LintArgs, out: &mut dyn Write, err: &mut dyn Write) -> io::Result<
                 Err(seen) => crate::linter::oversize(name, seen, &stdin_settings),
             }),
         }
+        .map(|mut report| {
+            // Reporters read the bytes and lines only; the report may wait behind a slower
+            // file before it is printed.
+            report.artifact.release_cells();
+            report
+        })
     };
     let choice = match args.color {
         ColorArg::Always => report::ColorChoice::Always,
@@ -593,11 +599,17 @@ fn lint(args: LintArgs, out: &mut dyn Write, err: &mut dyn Write) -> io::Result<
         }
     };
     let mut summary = Summary::default();
+    // Counting cores reads cgroup files: not worth it for one input.
+    let threads = match args.threads {
+        _ if inputs.len() <= 1 => 1,
+        Some(n) => usize::from(n),
+        None => crate::ordered::default_threads(),
+    };
     // The baseline is every finding of the run, written before any is suppressed by it:
     // that mode keeps all reports until the end; otherwise they stream.
     let collected = match &args.write_baseline {
         Some(path) => {
-            let results: Vec<_> = inputs.par_iter().map(lint_input).collect();
+            let results = crate::ordered::collect_in_order(&inputs, threads, lint_input);
             let keys = crate::suppressions::keys(results.iter().filter_map(|r| r.as_ref().ok()));
             let written = crate::suppressions::write_baseline(path, keys).and_then(|n| {
                 if args.no_suppressions {
@@ -645,17 +657,9 @@ fn lint(args: LintArgs, out: &mut dyn Write, err: &mut dyn Write) -> io::Result<
             }
         }
         // Printed in input order as files finish; each report is dropped once printed.
-        None => crate::ordered::map_in_order(
-            &inputs,
-            // Counting cores reads cgroup files: not worth it for one input.
-            if inputs.len() > 1 {
-                crate::ordered::default_threads()
-            } else {
-                1
-            },
-            lint_input,
-            |result| emit(result, out, err),
-        )?,
+        None => crate::ordered::map_in_order(&inputs, threads, lint_input, |result| {
+            emit(result, out, err)
+        })?,
     }
     for (source, key) in suppressions.stale() {
         writeln!(

@@ -6,21 +6,15 @@ use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc;
 
-/// How many files to work on at once: `RAYON_NUM_THREADS` when set (the variable the
-/// rest of the tool's parallelism follows), else the cores available. Asking rayon would
-/// start its whole pool just to count it.
+/// How many files to work on at once when `--threads` does not say: the cores this process
+/// may run on (affinity and cgroup quota included).
 pub fn default_threads() -> usize {
-    std::env::var("RAYON_NUM_THREADS")
-        .ok()
-        .and_then(|n| n.trim().parse::<usize>().ok())
-        .filter(|&n| n > 0)
-        .or_else(|| std::thread::available_parallelism().ok().map(|n| n.get()))
-        .unwrap_or(1)
+    std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 
 /// Apply `work` to every item on up to `threads` threads and pass each result to `sink` in
-/// the order of `items`. Workers take items in order (a shared counter, not rayon's halving
-/// splits), so a result waits only for the few items started before it. The first error of
+/// the order of `items`. Workers take items in order (a shared counter, not a work-stealing
+/// pool's halving splits), so a result waits only for the few items started before it. The first error of
 /// `sink` stops the workers and is returned.
 pub fn map_in_order<T, R, E>(
     items: &[T],
@@ -71,6 +65,22 @@ where
         }
         Ok(())
     })
+}
+
+/// [`map_in_order`] into a vector.
+pub fn collect_in_order<T: Sync, R: Send>(
+    items: &[T],
+    threads: usize,
+    work: impl Fn(&T) -> R + Sync,
+) -> Vec<R> {
+    let mut results = Vec::with_capacity(items.len());
+    let done: Result<(), std::convert::Infallible> = map_in_order(items, threads, work, |r| {
+        results.push(r);
+        Ok(())
+    });
+    match done {
+        Ok(()) => results,
+    }
 }
 
 #[cfg(test)]

@@ -78,6 +78,16 @@ impl Artifact {
         }
     }
 
+    /// Free the CSV records (the cells hold a second, un-doubled copy of the file), keeping
+    /// what rendering findings needs: the bytes, the line index and the encoding facts.
+    /// Afterwards the artifact has no records. The linter calls this on reports that wait
+    /// to be printed, so that a run holds one copy of each file in flight, not two.
+    pub fn release_cells(&mut self) {
+        self.framing = Framing::default();
+        self.header = None;
+        self.rows = Vec::new();
+    }
+
     /// The header record.
     pub fn header(&self) -> Option<&Record> {
         self.framing.records.get(self.header?)

@@ -119,7 +119,8 @@ impl Excerpt {
 /// Append `bytes` to `text` as `String::from_utf8_lossy` would (each invalid sequence becomes
 /// one U+FFFD) with line breaks shown as spaces, and return where each of `at` (offsets in
 /// `bytes`) lands in the appended text. Invalid sequences change lengths, so offsets are
-/// mapped rather than reused; an offset inside one maps to the start of its U+FFFD.
+/// mapped rather than reused; an offset inside one maps to the start of its U+FFFD, an
+/// offset inside a valid character to the start of the character.
 fn push_lossy<const N: usize>(text: &mut String, bytes: &[u8], at: [usize; N]) -> [usize; N] {
     let base = text.len();
     let mut mapped = [usize::MAX; N];
@@ -128,7 +129,13 @@ fn push_lossy<const N: usize>(text: &mut String, bytes: &[u8], at: [usize; N]) -
         let valid = chunk.valid();
         for (slot, &offset) in mapped.iter_mut().zip(&at) {
             if *slot == usize::MAX && offset <= raw + valid.len() {
-                *slot = text.len() - base + (offset - raw);
+                // A byte-level finding (a base64 error, say) can start inside a character:
+                // show it from the character's start.
+                let mut inside = offset - raw;
+                while !valid.is_char_boundary(inside) {
+                    inside -= 1;
+                }
+                *slot = text.len() - base + inside;
             }
         }
         text.extend(
@@ -219,7 +226,9 @@ mod tests {
 
     #[test]
     fn spans_on_invalid_utf8_lines_stay_on_char_boundaries() {
-        let bytes = b"algo,model\n\xFF\xFE,\"x\xC3\"\n";
+        // Invalid bytes, a BOM and an `é` (spans may start or end inside either), a line
+        // break inside a quoted cell.
+        let bytes: &[u8] = b"algo,model\n\xFF\xFE\xEF\xBB\xBFx,\"\xC3\xA9\n\"\na\xC3";
         let lines = LineIndex::new(bytes);
         for start in 0..bytes.len() {
             for end in start..=bytes.len() {

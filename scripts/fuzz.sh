@@ -15,7 +15,7 @@ UNIT_TIMEOUT="${FUZZ_TIMEOUT:-10}"
 FUZZ_JOBS="${FUZZ_JOBS:-1}"
 shift || true
 TARGETS=("$@")
-[ ${#TARGETS[@]} -gt 0 ] || TARGETS=(csv_framing model_cell npy npz pickle options lint)
+[ ${#TARGETS[@]} -gt 0 ] || TARGETS=(csv_framing model_cell npy npz pickle options lint inspect)
 
 python3 - <<'PY'
 import base64, csv, io, json, re
@@ -31,6 +31,7 @@ for i, f in enumerate(files):
     raw = f.read_bytes()
     put("csv_framing", "f%03d" % i, raw)
     put("lint", "f%03d" % i, raw)
+    put("inspect", "f%03d" % i, raw)
     try:
         rows = list(csv.reader(io.StringIO(raw.decode("utf-8"))))
         _, model, options = rows[1][:3]

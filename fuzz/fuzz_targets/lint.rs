@@ -12,9 +12,20 @@ fuzz_target!(|data: &[u8]| {
     );
     let mut summary = Summary::default();
     summary.add(&report);
-    for format in [Format::Human, Format::Concise, Format::Sarif, Format::Github] {
+    for format in [
+        Format::Human,
+        Format::Concise,
+        Format::Sarif,
+        Format::Github,
+    ] {
         for color in [false, true] {
-            let mut reporter = report::reporter(format, Style { color, width: Some(80) });
+            let mut reporter = report::reporter(
+                format,
+                Style {
+                    color,
+                    width: Some(80),
+                },
+            );
             let mut out = Vec::new();
             reporter.file(&mut out, &report).expect("write to a Vec");
             reporter.finish(&mut out, &summary).expect("write to a Vec");

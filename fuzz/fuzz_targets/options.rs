@@ -2,7 +2,8 @@
 #![no_main]
 use libfuzzer_sys::fuzz_target;
 
-const MODEL: &str = r#"{"__mlspl_type": ["algos.LinearRegression", "LinearRegression"], "dict": {}}"#;
+const MODEL: &str =
+    r#"{"__mlspl_type": ["algos.LinearRegression", "LinearRegression"], "dict": {}}"#;
 
 fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);

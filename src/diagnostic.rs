@@ -128,3 +128,51 @@ impl Diagnostic {
         self
     }
 }
+
+/// Where a rule puts its findings. It keeps the first `cap` and only counts the rest, so an
+/// input crafted to give millions of findings (a stray quote every other byte) costs bounded
+/// memory and output; the linter reports the count as MLTK109 (limit `findings-per-rule`).
+#[derive(Debug)]
+pub struct Findings {
+    kept: Vec<Diagnostic>,
+    cap: usize,
+    dropped: usize,
+    first_dropped: Option<Span>,
+}
+
+impl Findings {
+    /// An empty collector keeping at most `cap` findings.
+    pub fn new(cap: usize) -> Findings {
+        Findings {
+            kept: Vec::new(),
+            cap,
+            dropped: 0,
+            first_dropped: None,
+        }
+    }
+
+    /// Add a finding (counted only, once `cap` are kept).
+    pub fn push(&mut self, diagnostic: Diagnostic) {
+        if self.kept.len() < self.cap {
+            self.kept.push(diagnostic);
+        } else {
+            self.first_dropped.get_or_insert(diagnostic.span);
+            self.dropped += 1;
+        }
+    }
+
+    /// Findings pushed so far, kept or not.
+    pub fn len(&self) -> usize {
+        self.kept.len() + self.dropped
+    }
+
+    /// Whether nothing was pushed.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The kept findings, how many were dropped and where the first dropped one was.
+    pub fn into_parts(self) -> (Vec<Diagnostic>, usize, Option<Span>) {
+        (self.kept, self.dropped, self.first_dropped)
+    }
+}

@@ -37,7 +37,12 @@ pub struct Limits {
     /// Pickle scanning: opcodes, memo and stack entries, copied text, expansion (bombs),
     /// nested pickles.
     pub pickle: pickle::Limits,
+    /// Findings of one rule reported for one file; the rest are counted in one MLTK109.
+    pub max_findings_per_rule: usize,
 }
+
+/// Default for [`Limits::max_findings_per_rule`].
+pub const DEFAULT_MAX_FINDINGS_PER_RULE: usize = 1000;
 
 impl Default for Limits {
     fn default() -> Self {
@@ -48,6 +53,7 @@ impl Default for Limits {
             npy: npy::Limits::default(),
             npz: npz::Limits::default(),
             pickle: pickle::Limits::default(),
+            max_findings_per_rule: DEFAULT_MAX_FINDINGS_PER_RULE,
         }
     }
 }
@@ -236,6 +242,14 @@ pub static TABLE: &[LimitSpec] = &[
         pickle_what: Some("nested pickles"),
         get: |l| to_u64(l.pickle.max_nested),
         set: |l, v| l.pickle.max_nested = to_usize(v),
+    },
+    LimitSpec {
+        name: "findings-per-rule",
+        unit: Unit::Count,
+        about: "findings of one rule reported for one file; the rest are counted in one MLTK109",
+        pickle_what: None,
+        get: |l| to_u64(l.max_findings_per_rule),
+        set: |l, v| l.max_findings_per_rule = to_usize(v),
     },
 ];
 

@@ -86,15 +86,21 @@ pub fn lint_bytes(path: &str, bytes: Vec<u8>, settings: &Settings) -> FileReport
             options: decoded.options,
         };
         let mut diagnostics = Vec::new();
+        let cap = settings.limits.max_findings_per_rule;
         for rule in settings.rules.iter() {
-            let before = diagnostics.len();
-            (rule.check)(&context, &mut diagnostics);
-            for diagnostic in &mut diagnostics[before..] {
+            let mut findings = crate::diagnostic::Findings::new(cap);
+            (rule.check)(&context, &mut findings);
+            let (kept, dropped, first_dropped) = findings.into_parts();
+            for mut diagnostic in kept {
                 debug_assert_eq!(
                     diagnostic.rule.code, rule.code,
                     "a rule emits only its own code"
                 );
                 diagnostic.severity = settings.severity(rule, diagnostic.severity);
+                diagnostics.push(diagnostic);
+            }
+            if let Some(span) = first_dropped {
+                diagnostics.extend(too_many_findings(rule, dropped, span, settings));
             }
         }
         diagnostics
@@ -160,6 +166,29 @@ pub fn lint_file(
         Ok(bytes) => Ok(lint_bytes(shown, bytes, settings)),
         Err(seen) => Ok(oversize(shown, seen, settings)),
     }
+}
+
+/// MLTK109 for a rule that found more than the `findings-per-rule` limit in one file.
+fn too_many_findings(
+    rule: &crate::rules::Rule,
+    dropped: usize,
+    span: crate::artifact::span::Span,
+    settings: &Settings,
+) -> Option<Diagnostic> {
+    let limit_rule = crate::rules::by_code("MLTK109").filter(|r| settings.rules.contains(r))?;
+    let message = format!(
+        "{} ({}) has {dropped} more finding{} in this file, from here on, past the first {} reported {}",
+        rule.code,
+        rule.name,
+        if dropped == 1 { "" } else { "s" },
+        settings.limits.max_findings_per_rule,
+        crate::limits::tag("findings-per-rule"),
+    );
+    let diagnostic = Diagnostic::new(limit_rule, span, message).with_help(
+        "fix the first ones (they usually share one cause) or raise the limit with `--limit findings-per-rule=N`",
+    );
+    let severity = settings.severity(limit_rule, diagnostic.severity);
+    Some(diagnostic.with_severity(severity))
 }
 
 /// The report for an input larger than the file-size limit: one MLTK109 finding, no decoding.

@@ -1,5 +1,6 @@
 //! `mltk-lint`: parse the command line, run, map the outcome to an exit code.
 
+use std::io::{IsTerminal as _, Write as _};
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -15,16 +16,26 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
     let args = Args::parse();
-    let mut out = std::io::stdout().lock();
+    let stdout = std::io::stdout();
+    // A terminal sees each line as it is written; a pipe or a file gets blocks, as in
+    // ripgrep: a report of many findings was one write call per line.
+    let mut out: Box<dyn std::io::Write> = if stdout.is_terminal() {
+        Box::new(stdout.lock())
+    } else {
+        Box::new(std::io::BufWriter::with_capacity(64 * 1024, stdout.lock()))
+    };
     let mut err = std::io::stderr().lock();
-    match cli::run(args, &mut out, &mut err) {
+    let outcome = cli::run(args, &mut out, &mut err).and_then(|status| {
+        out.flush()?;
+        Ok(status)
+    });
+    match outcome {
         Ok(ExitStatus::Clean) => ExitCode::SUCCESS,
         Ok(ExitStatus::Findings) => ExitCode::from(1),
         Ok(ExitStatus::Failure) => ExitCode::from(2),
         // A closed pipe (`mltk-lint ... | head`) is not an error.
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
         Err(e) => {
-            use std::io::Write as _;
             let _ = writeln!(err, "mltk-lint: error: {e}");
             ExitCode::from(2)
         }

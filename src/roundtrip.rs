@@ -66,6 +66,8 @@ pub enum Unencodable {
     NotUtf8,
     /// Quoting problems: Python's reader guessed, so its reading cannot be written back.
     QuoteProblems,
+    /// More CSV cells than the linter frames (`csv::MAX_CELLS`): only part was read.
+    TooManyCells,
 }
 
 impl std::fmt::Display for Unencodable {
@@ -73,6 +75,7 @@ impl std::fmt::Display for Unencodable {
         f.write_str(match self {
             Unencodable::NotUtf8 => "the file is not UTF-8",
             Unencodable::QuoteProblems => "the file has CSV quoting errors",
+            Unencodable::TooManyCells => "the file has more CSV cells than are read",
         })
     }
 }
@@ -85,6 +88,9 @@ pub fn reencode(decoded: &Decoded<'_>, mode: Mode) -> Result<(Vec<u8>, Stats), U
     }
     if !artifact.framing.quote_issues.is_empty() {
         return Err(Unencodable::QuoteProblems);
+    }
+    if artifact.framing.truncated_at.is_some() {
+        return Err(Unencodable::TooManyCells);
     }
     let mut stats = Stats::default();
     let model_field = artifact.cell("model");
@@ -163,7 +169,10 @@ fn encode_cells(
 /// `false` also when in doubt, and then [`reencode`] and [`first_difference`] say where.
 pub fn reproduces_as_read(decoded: &Decoded<'_>) -> bool {
     let artifact = decoded.artifact;
-    if artifact.encoding.invalid_utf8.is_some() || !artifact.framing.quote_issues.is_empty() {
+    if artifact.encoding.invalid_utf8.is_some()
+        || !artifact.framing.quote_issues.is_empty()
+        || artifact.framing.truncated_at.is_some()
+    {
         return false;
     }
     // A JSON cell comes back as it is when its re-encoding equals its decoded text, checked

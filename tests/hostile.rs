@@ -99,7 +99,7 @@ fn expect(path: &Path, extra: &[&str], code: &str) -> Run {
 
 /// From fuzzing (csv_framing, 2026-11-28): libFuzzer reported a timeout on this 57 KB input
 /// while the fuzzer was paused (its timer is wall-clock); it lints in a fraction of a second.
-/// Kept as a regression test for inputs with thousands of findings (2,935 here).
+/// Kept as a regression test for inputs with thousands of findings (2,935 stray quotes).
 #[test]
 fn fuzz_input_with_thousands_of_quote_findings_is_fast() {
     let path = hostile("__mlspl_fuzz_quotes_timeout.mlmodel");
@@ -208,11 +208,56 @@ fn a_100_mb_single_line_is_linted_within_bounds() {
     assert!(whole.codes.contains("MLTK101"), "{:?}", whole.codes);
     if let Some(peak_kib) = peak_rss_kib(&[path.as_os_str()]) {
         let file_kib = 100_000_000 / 1024;
-        // The stated bound (docs/robustness.md): peak RSS <= 6 x file size + 64 MiB.
+        assert_within_bound(peak_kib, file_kib);
+    }
+}
+
+/// The stated bound (docs/robustness.md): peak RSS <= 8 x file size + 64 MiB.
+fn assert_within_bound(peak_kib: u64, file_kib: u64) {
+    assert!(
+        peak_kib <= 8 * file_kib + 64 * 1024,
+        "peak RSS {peak_kib} KiB for a {file_kib} KiB file exceeds 8 x size + 64 MiB"
+    );
+}
+
+/// Inputs of many tiny CSV pieces: each stays within the memory bound and time, and says
+/// which cap it hit (`csv-cells`, `findings-per-rule`).
+#[test]
+fn many_tiny_csv_pieces_stay_within_bounds() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cases: [(&str, &[u8], usize, &str); 4] = [
+        ("quotes", b"a\"b,", 800_000, "(limit `findings-per-rule`)"),
+        ("commas", b",", 3_200_000, "(limit `csv-cells`)"),
+        ("rows", b"a\n", 4_000_000, "(limit `csv-cells`)"),
+        ("breaks", b"\n", 8_000_000, "(limit `csv-cells`)"),
+    ];
+    for (name, piece, count, tag) in cases {
+        let path = dir.path().join(format!("__mlspl_{name}.mlmodel"));
+        let mut bytes = b"algo,model,options\n".to_vec();
+        bytes.extend(piece.repeat(count));
+        std::fs::write(&path, &bytes).expect("write");
+        let output = Command::new(env!("CARGO_BIN_EXE_mltk-lint"))
+            .args(["--format", "concise"])
+            .arg(&path)
+            .output()
+            .expect("run");
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert_eq!(output.status.code(), Some(1), "{name}");
         assert!(
-            peak_kib <= 6 * file_kib + 64 * 1024,
-            "peak RSS {peak_kib} KiB for a {file_kib} KiB file exceeds 6 x size + 64 MiB"
+            stdout
+                .lines()
+                .any(|l| l.contains("MLTK109") && l.contains(tag)),
+            "{name}: no MLTK109 {tag}"
         );
+        assert!(
+            stdout.lines().count() < 10_000,
+            "{name}: findings are not capped"
+        );
+        let run = run(&[path.as_os_str()], Duration::from_secs(60));
+        assert!(run.codes.contains("MLTK109"), "{name}: {:?}", run.codes);
+        if let Some(peak_kib) = peak_rss_kib(&[path.as_os_str()]) {
+            assert_within_bound(peak_kib, bytes.len() as u64 / 1024);
+        }
     }
 }
 

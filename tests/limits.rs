@@ -88,6 +88,7 @@ const CASES: &[(&str, &str, Input)] = &[
     ("pickle-expansion", "2", Input::Pickle),
     ("pickle-globals", "1", Input::Pickle),
     ("pickle-nested", "0", Input::NestedPickle),
+    ("findings-per-rule", "0", Input::LegacyPickle),
 ];
 
 fn run(dir: &Path, args: &[&str]) -> Output {

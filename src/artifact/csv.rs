@@ -100,7 +100,16 @@ pub struct Framing {
     pub records: Vec<Record>,
     /// Quoting problems in file order.
     pub quote_issues: Vec<QuoteIssue>,
+    /// Where reading stopped after [`MAX_CELLS`] cells, if it did: nothing after this offset
+    /// was framed or checked.
+    pub truncated_at: Option<usize>,
 }
+
+/// Cells plus records framed in one file. An MLTK artifact has six cells in two records;
+/// every cell or record costs a hundred bytes or more of bookkeeping, so a file of commas or
+/// line breaks would otherwise take memory far beyond its size. Past the cap reading stops
+/// and the linter reports MLTK109.
+pub const MAX_CELLS: usize = 100_000;
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum State {
@@ -120,6 +129,7 @@ struct Reader<'a> {
     field_start: usize,
     record_start: usize,
     open_quote: usize,
+    cells: usize,
 }
 
 impl Reader<'_> {
@@ -130,6 +140,7 @@ impl Reader<'_> {
     }
 
     fn save_field(&mut self, end: usize) {
+        self.cells += 1;
         let mut map = std::mem::take(&mut self.map);
         map.set_raw_end(end);
         let value = match String::from_utf8(std::mem::take(&mut self.field)) {
@@ -205,10 +216,19 @@ pub fn read(bytes: &[u8]) -> Framing {
         field_start: 0,
         record_start: 0,
         open_quote: 0,
+        cells: 0,
     };
     let mut state = State::StartRecord;
     let mut i = 0;
     while i < bytes.len() {
+        // Blank records count too: a file of line breaks is a record per byte.
+        if r.cells + r.framing.records.len() >= MAX_CELLS {
+            r.framing.truncated_at = Some(i);
+            if !r.fields.is_empty() {
+                r.end_record(i, None);
+            }
+            return r.framing;
+        }
         let c = bytes[i];
         let newline = if c == b'\r' || c == b'\n' {
             r.newline_at(i)

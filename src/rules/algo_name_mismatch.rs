@@ -27,7 +27,7 @@ declare_rule! {
     };
 }
 
-fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
+fn check(ctx: &Context<'_>, out: &mut crate::diagnostic::Findings) {
     let (Some(algo), Some((algo_name, node))) = (ctx.algo(), option_str(ctx, "algo_name")) else {
         return;
     };

@@ -38,7 +38,7 @@ declare_rule! {
 
 const HELP: &str = "splunk-appinspect's check_lookups_allow_list fails the app for this file; restore the artifact from MLTK's output";
 
-fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
+fn check(ctx: &Context<'_>, out: &mut crate::diagnostic::Findings) {
     let artifact = ctx.artifact;
     let bytes = &artifact.bytes;
     if bytes.is_empty() {

@@ -27,7 +27,7 @@ declare_rule! {
     };
 }
 
-fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
+fn check(ctx: &Context<'_>, out: &mut crate::diagnostic::Findings) {
     let (Some(args_node), Some(args)) = (option(ctx, "args"), option_strings(ctx, "args")) else {
         return;
     };

@@ -30,7 +30,7 @@ declare_rule! {
     };
 }
 
-fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
+fn check(ctx: &Context<'_>, out: &mut crate::diagnostic::Findings) {
     if let ModelCell::Onnx(Err(message)) = ctx.model_cell {
         let len = ctx.cell(Cell::Model).map_or(0, |f| f.value.len());
         out.push(

@@ -32,7 +32,7 @@ declare_rule! {
     };
 }
 
-fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
+fn check(ctx: &Context<'_>, out: &mut crate::diagnostic::Findings) {
     let Some(limits) = option(ctx, "mlspl_limits") else {
         return;
     };

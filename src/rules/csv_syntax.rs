@@ -33,7 +33,7 @@ declare_rule! {
     };
 }
 
-fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
+fn check(ctx: &Context<'_>, out: &mut crate::diagnostic::Findings) {
     for issue in &ctx.artifact.framing.quote_issues {
         let diagnostic = match issue.problem {
             QuoteProblem::Unterminated => Diagnostic::new(

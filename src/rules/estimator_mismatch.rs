@@ -28,7 +28,7 @@ declare_rule! {
     };
 }
 
-fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
+fn check(ctx: &Context<'_>, out: &mut crate::diagnostic::Findings) {
     let (Some(model), Some(algo)) = (ctx.model, ctx.algo()) else {
         return;
     };

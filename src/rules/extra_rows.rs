@@ -24,7 +24,7 @@ declare_rule! {
     };
 }
 
-fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
+fn check(ctx: &Context<'_>, out: &mut crate::diagnostic::Findings) {
     // Rows around conflict markers are MLTK006's finding.
     if !ctx.artifact.conflict_markers.is_empty() {
         return;

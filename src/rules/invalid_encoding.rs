@@ -28,7 +28,7 @@ declare_rule! {
     };
 }
 
-fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
+fn check(ctx: &Context<'_>, out: &mut crate::diagnostic::Findings) {
     let encoding = &ctx.artifact.encoding;
     if encoding.bom {
         out.push(

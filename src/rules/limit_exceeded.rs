@@ -47,7 +47,20 @@ pub(crate) fn is_depth_limit(error: &ParseError) -> bool {
     matches!(error.kind, ParseErrorKind::DepthLimit { .. })
 }
 
-fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
+fn check(ctx: &Context<'_>, out: &mut crate::diagnostic::Findings) {
+    if let Some(at) = ctx.artifact.framing.truncated_at {
+        out.push(
+            Diagnostic::new(
+                &LIMIT_EXCEEDED,
+                crate::artifact::span::Span::new(at, at),
+                format!(
+                    "the file has more than {} CSV cells (an MLTK artifact has six); nothing from here on was read or checked (limit `csv-cells`)",
+                    crate::artifact::csv::MAX_CELLS
+                ),
+            )
+            .with_help("an MLTK artifact is a header and one row of three cells; this file is not one, or is damaged"),
+        );
+    }
     if let ModelCell::NotJson(error) = ctx.model_cell {
         if is_depth_limit(error) {
             out.push(depth(ctx, Cell::Model, error));
@@ -118,7 +131,7 @@ fn depth(ctx: &Context<'_>, cell: Cell, error: &ParseError) -> Diagnostic {
 
 /// Strings (values and keys) of the `options` cell longer than the string limit. (The `model`
 /// cell's are reported by its decoder, which then skips them.)
-fn long_strings(ctx: &Context<'_>, root: &Node, out: &mut Vec<Diagnostic>) {
+fn long_strings(ctx: &Context<'_>, root: &Node, out: &mut crate::diagnostic::Findings) {
     let max = ctx.limits.max_string_len;
     let long = |text: &str| u64::try_from(text.len()).map_or(true, |len| len > max);
     let mut todo = vec![(root, String::new())];

@@ -33,7 +33,7 @@ declare_rule! {
     };
 }
 
-fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
+fn check(ctx: &Context<'_>, out: &mut crate::diagnostic::Findings) {
     let markers = &ctx.artifact.conflict_markers;
     let Some(first) = markers.first() else {
         return;

@@ -3,7 +3,7 @@
 //! Each rule lives in its own file with its documentation; [`declare_rule!`] turns the doc
 //! comment and a few fields into one `static` [`Rule`]. [`ALL`] lists them in code order.
 
-use crate::diagnostic::{Diagnostic, Severity};
+use crate::diagnostic::Severity;
 
 pub(crate) mod context;
 mod helpers;
@@ -25,7 +25,7 @@ pub struct Rule {
     /// Source file declaring the rule.
     pub file: &'static str,
     /// The check.
-    pub check: fn(&Context<'_>, &mut Vec<Diagnostic>),
+    pub check: fn(&Context<'_>, &mut crate::diagnostic::Findings),
 }
 
 impl PartialEq for Rule {

@@ -31,7 +31,7 @@ declare_rule! {
     };
 }
 
-fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
+fn check(ctx: &Context<'_>, out: &mut crate::diagnostic::Findings) {
     if !matches!(ctx.model_cell, ModelCell::Json(_) | ModelCell::Onnx(_)) {
         return;
     }

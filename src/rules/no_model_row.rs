@@ -28,7 +28,7 @@ declare_rule! {
     };
 }
 
-fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
+fn check(ctx: &Context<'_>, out: &mut crate::diagnostic::Findings) {
     let Some(header) = ctx.artifact.header() else {
         out.push(
             Diagnostic::new(&NO_MODEL_ROW, Span::at(0), "the file is empty").with_help(

@@ -30,7 +30,7 @@ declare_rule! {
     };
 }
 
-fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
+fn check(ctx: &Context<'_>, out: &mut crate::diagnostic::Findings) {
     let decoded = Decoded {
         artifact: ctx.artifact,
         model_cell: ctx.model_cell,

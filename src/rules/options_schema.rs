@@ -30,7 +30,7 @@ declare_rule! {
     };
 }
 
-fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
+fn check(ctx: &Context<'_>, out: &mut crate::diagnostic::Findings) {
     let (Some(root), Some(field)) = (ctx.options_root(), ctx.cell(Cell::Options)) else {
         return;
     };

@@ -53,7 +53,7 @@ declare_rule! {
     };
 }
 
-fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
+fn check(ctx: &Context<'_>, out: &mut crate::diagnostic::Findings) {
     if let Some(root) = ctx.options_root() {
         scan(ctx, Cell::Options, root, out);
     }
@@ -62,7 +62,7 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     }
 }
 
-fn scan(ctx: &Context<'_>, cell: Cell, root: &Node, out: &mut Vec<Diagnostic>) {
+fn scan(ctx: &Context<'_>, cell: Cell, root: &Node, out: &mut crate::diagnostic::Findings) {
     let mut stack: Vec<(&Node, String)> = vec![(root, String::new())];
     while let Some((node, pointer)) = stack.pop() {
         match &node.value {

@@ -6,6 +6,7 @@
 #   scripts/fuzz.sh            # all targets, 300 s each
 #   scripts/fuzz.sh 60 npy     # one target, 60 s
 #   FUZZ_JOBS=2 scripts/fuzz.sh 1200 model_cell npy   # two targets at once, one per core
+#   FUZZ_PLATEAU=600 scripts/fuzz.sh 7200   # each until 600 s pass with no new coverage
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SECONDS_EACH="${1:-300}"
@@ -54,23 +55,54 @@ PY
 
 # Full libFuzzer output goes to target/fuzz-logs/<target>.log, each line prefixed with the
 # seconds since the target started, so "when was new coverage last found" can be read off it.
+# With FUZZ_PLATEAU=P a target stops early once P seconds pass without its edge coverage
+# (libFuzzer's `cov:`) growing: that is the "ran until it stopped finding coverage" criterion
+# docs/robustness.md reports. SECONDS stays the cap.
+PLATEAU="${FUZZ_PLATEAU:-0}"
 LOGS="$PWD/target/fuzz-logs"
 mkdir -p "$LOGS"
 cd fuzz
 # Build first so compile time does not count against the first target.
 RUSTC_BOOTSTRAP=1 cargo fuzz build
+BIN_DIR="$PWD/target/$(rustc -vV | sed -n 's/^host: //p')/release"
 run_target() {
-  local t=$1 start=$SECONDS last_new
-  RUSTC_BOOTSTRAP=1 cargo fuzz run "$t" "corpus/$t" -- \
+  local t=$1 start=$SECONDS line now cov=0 c cov_at=0 stopped="time cap" fifo fpid last_new
+  mkdir -p "artifacts/$t"
+  fifo="$LOGS/$t.fifo"
+  rm -f "$fifo" && mkfifo "$fifo"
+  "$BIN_DIR/$t" "corpus/$t" -artifact_prefix="artifacts/$t/" \
     -max_total_time="$SECONDS_EACH" -rss_limit_mb=2048 -timeout="$UNIT_TIMEOUT" -max_len=262144 \
-    -print_final_stats=1 2>&1 \
-    | while IFS= read -r line; do printf '%d %s\n' $((SECONDS - start)) "$line"; done > "$LOGS/$t.log" || true
+    -print_final_stats=1 >"$fifo" 2>&1 &
+  fpid=$!
+  # read -t: check the plateau even while libFuzzer prints nothing (its pulses grow rare).
+  while true; do
+    if IFS= read -r -t 10 line; then
+      now=$((SECONDS - start))
+      printf '%d %s\n' "$now" "$line"
+      if [[ $line =~ cov:\ ([0-9]+) ]]; then
+        c=${BASH_REMATCH[1]}
+        if [ "$c" -gt "$cov" ]; then cov=$c; cov_at=$now; fi
+      fi
+    elif [ $? -le 128 ]; then
+      break # the fuzzer exited
+    fi
+    now=$((SECONDS - start))
+    if [ "$PLATEAU" -gt 0 ] && [ "$cov_at" -gt 0 ] && [ $((now - cov_at)) -ge "$PLATEAU" ] \
+      && [ "$stopped" = "time cap" ]; then
+      stopped="plateau: cov $cov unchanged since second $cov_at"
+      echo "$now mltk-lint fuzz.sh: $stopped, stopping"
+      kill -INT "$fpid" 2>/dev/null || true
+    fi
+  done <"$fifo" >"$LOGS/$t.log"
+  wait "$fpid" || true
+  rm -f "$fifo"
   {
-    echo "== $t (${SECONDS_EACH}s)"
+    echo "== $t (cap ${SECONDS_EACH}s, ran $((SECONDS - start))s, stopped by $stopped)"
     grep -E "^[0-9]+ (#[0-9]+ *DONE|stat::|Done|==[0-9]+==|SUMMARY|artifact_prefix|Test unit written)" "$LOGS/$t.log" || true
     # Coverage at the start and the end, and the last line that added coverage or features
     # (NEW) or shrank a unit (REDUCE): libFuzzer separates the count and the event by a tab.
     grep -E "^[0-9]+ #[0-9]+[[:space:]]+INITED" "$LOGS/$t.log" | head -1 | sed 's/^/start: /' || true
+    echo "last cov increase at second $cov_at: cov $cov"
     last_new=$(grep -E "^[0-9]+ #[0-9]+[[:space:]]+(NEW|REDUCE)" "$LOGS/$t.log" | tail -1 || true)
     echo "last new coverage at second ${last_new%% *}: ${last_new#* }"
   } > "$LOGS/$t.summary"

@@ -68,6 +68,8 @@ fn rule_descriptor(rule: &Rule) -> Value {
 /// The whole SARIF log for `results` (already built result objects).
 pub fn sarif_document(results: Vec<Value>) -> Value {
     let rules: Vec<Value> = ALL.iter().map(|rule| rule_descriptor(rule)).collect();
+    // `json!` serialises an interpolated value by reference (a deep copy), so the large
+    // arrays are moved in afterwards.
     let mut run = json!({
         "tool": {
             "driver": {
@@ -75,20 +77,24 @@ pub fn sarif_document(results: Vec<Value>) -> Value {
                 "version": env!("CARGO_PKG_VERSION"),
                 "semanticVersion": env!("CARGO_PKG_VERSION"),
                 "informationUri": INFORMATION_URI,
-                "rules": rules,
+                "rules": null,
             }
         },
         "columnKind": "unicodeCodePoints",
-        "results": results,
+        "results": null,
     });
+    run["tool"]["driver"]["rules"] = Value::Array(rules);
+    run["results"] = Value::Array(results);
     if let Ok(cwd) = std::env::current_dir() {
         run["originalUriBaseIds"] = json!({ "%SRCROOT%": { "uri": directory_uri(&cwd) } });
     }
-    json!({
+    let mut document = json!({
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",
-        "runs": [run],
-    })
+        "runs": null,
+    });
+    document["runs"] = Value::Array(vec![run]);
+    document
 }
 
 impl Reporter for SarifReporter {

@@ -14,8 +14,11 @@ pub fn default_threads() -> usize {
 
 /// Apply `work` to every item on up to `threads` threads and pass each result to `sink` in
 /// the order of `items`. Workers take items in order (a shared counter, not a work-stealing
-/// pool's halving splits), so a result waits only for the few items started before it. The first error of
-/// `sink` stops the workers and is returned.
+/// pool's halving splits), so a result waits only for the few items started before it. The
+/// calling thread is one of the workers: it hands over what is ready between its own items,
+/// so `threads` counts it and only `threads - 1` threads (and allocator heaps, whose fresh
+/// pages cost as much as the work on small files) are started. The first error of `sink`
+/// stops the workers and is returned.
 pub fn map_in_order<T, R, E>(
     items: &[T],
     threads: usize,
@@ -35,7 +38,7 @@ where
     let stop = AtomicBool::new(false);
     std::thread::scope(|scope| {
         let (sender, receiver) = mpsc::channel::<(usize, R)>();
-        for _ in 0..threads {
+        for _ in 1..threads {
             let sender = sender.clone();
             let (next, stop, work) = (&next, &stop, &work);
             scope.spawn(move || {
@@ -51,20 +54,55 @@ where
             });
         }
         drop(sender);
-        let mut waiting = BTreeMap::new();
-        let mut due = 0;
-        for (index, result) in receiver {
-            waiting.insert(index, result);
-            while let Some(result) = waiting.remove(&due) {
-                due += 1;
-                if let Err(error) = sink(result) {
-                    stop.store(true, Ordering::Relaxed);
-                    return Err(error);
+        let mut ready = InOrder {
+            waiting: BTreeMap::new(),
+            due: 0,
+        };
+        let result = (|| {
+            loop {
+                for (index, result) in receiver.try_iter() {
+                    ready.put(index, result, &mut sink)?;
                 }
+                let index = next.fetch_add(1, Ordering::Relaxed);
+                let Some(item) = items.get(index) else {
+                    break;
+                };
+                ready.put(index, work(item), &mut sink)?;
             }
+            // Everything is started: the rest comes from the other workers.
+            for (index, result) in receiver {
+                ready.put(index, result, &mut sink)?;
+            }
+            Ok(())
+        })();
+        if result.is_err() {
+            stop.store(true, Ordering::Relaxed);
+        }
+        result
+    })
+}
+
+/// Results that finished early, held until those before them are handed over.
+struct InOrder<R> {
+    waiting: BTreeMap<usize, R>,
+    due: usize,
+}
+
+impl<R> InOrder<R> {
+    /// Take the result of item `index` and pass on every result now due, in order.
+    fn put<E>(
+        &mut self,
+        index: usize,
+        result: R,
+        sink: &mut impl FnMut(R) -> Result<(), E>,
+    ) -> Result<(), E> {
+        self.waiting.insert(index, result);
+        while let Some(result) = self.waiting.remove(&self.due) {
+            self.due += 1;
+            sink(result)?;
         }
         Ok(())
-    })
+    }
 }
 
 /// [`map_in_order`] into a vector.

@@ -70,7 +70,7 @@ cd fuzz
 RUSTC_BOOTSTRAP=1 cargo fuzz build
 BIN_DIR="$PWD/target/$(rustc -vV | sed -n 's/^host: //p')/release"
 run_target() {
-  local t=$1 start=$SECONDS line now cov=0 c cov_at=0 stopped="time cap" fifo fpid last_new
+  local t=$1 start=$SECONDS line now cov=0 c cov_at=0 stopped="" fifo fpid last_new
   mkdir -p "artifacts/$t"
   fifo="$LOGS/$t.fifo"
   rm -f "$fifo" && mkfifo "$fifo"
@@ -91,8 +91,8 @@ run_target() {
       break # the fuzzer exited
     fi
     now=$((SECONDS - start))
-    if [ "$PLATEAU" -gt 0 ] && [ "$cov_at" -gt 0 ] && [ $((now - cov_at)) -ge "$PLATEAU" ] \
-      && [ "$stopped" = "time cap" ]; then
+    if [ "$PLATEAU" -gt 0 ] && [ -z "$stopped" ] && [ "$cov_at" -gt 0 ] \
+      && [ $((now - cov_at)) -ge "$PLATEAU" ]; then
       stopped="plateau: cov $cov unchanged since second $cov_at"
       echo "$now mltk-lint fuzz.sh: $stopped, stopping"
       kill -INT "$fpid" 2>/dev/null || true
@@ -100,15 +100,17 @@ run_target() {
   done <"$fifo" >"$LOGS/$t.log"
   wait "$fpid" || true
   rm -f "$fifo"
+  # Otherwise libFuzzer ended the run itself: the cap, a finding (see the log) or a signal.
+  : "${stopped:=libFuzzer (time cap or a finding)}"
   {
     echo "== $t (cap ${SECONDS_EACH}s, ran $((SECONDS - start))s, stopped by $stopped)"
     grep -E "^[0-9]+ (#[0-9]+ *DONE|stat::|Done|==[0-9]+==|SUMMARY|artifact_prefix|Test unit written)" "$LOGS/$t.log" || true
-    # Coverage at the start and the end, and the last line that added coverage or features
-    # (NEW) or shrank a unit (REDUCE): libFuzzer separates the count and the event by a tab.
+    # Coverage at the start and the end, and the last line that added features (NEW) or
+    # shrank a unit (REDUCE): libFuzzer separates the count and the event by a tab.
     grep -E "^[0-9]+ #[0-9]+[[:space:]]+INITED" "$LOGS/$t.log" | head -1 | sed 's/^/start: /' || true
     echo "last cov increase at second $cov_at: cov $cov"
     last_new=$(grep -E "^[0-9]+ #[0-9]+[[:space:]]+(NEW|REDUCE)" "$LOGS/$t.log" | tail -1 || true)
-    echo "last new coverage at second ${last_new%% *}: ${last_new#* }"
+    echo "last new feature or reduction at second ${last_new%% *}: ${last_new#* }"
   } > "$LOGS/$t.summary"
   cat "$LOGS/$t.summary"
 }

@@ -7,6 +7,14 @@
 #   scripts/fuzz.sh 60 npy     # one target, 60 s
 #   FUZZ_JOBS=2 scripts/fuzz.sh 1200 model_cell npy   # two targets at once, one per core
 #   FUZZ_PLATEAU=600 scripts/fuzz.sh 7200   # each until 600 s pass with no new coverage
+#   FUZZ_REPLAY=1 scripts/fuzz.sh          # every corpus input once, under AddressSanitizer
+#
+# Exploration runs without a sanitizer (FUZZ_SANITIZER=none): the crate has no `unsafe`
+# (`#![forbid(unsafe_code)]`), so AddressSanitizer would check only the dependencies, and it
+# costs the whole-pipeline targets three to five times their speed. Overflow and the other
+# debug assertions are on (`-a`). FUZZ_REPLAY=1 then runs every input
+# the exploration kept through a separate AddressSanitizer build, so the dependencies' unsafe
+# code still meets each input that reached new code.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SECONDS_EACH="${1:-300}"
@@ -18,6 +26,9 @@ FUZZ_JOBS="${FUZZ_JOBS:-1}"
 # hundreds of executions per second under ASan; scaling with size is tested separately
 # (tests/hostile.rs generates the large inputs, scripts/measure-hostile.sh times them).
 MAX_LEN="${FUZZ_MAX_LEN:-65536}"
+SANITIZER="${FUZZ_SANITIZER:-none}"
+REPLAY="${FUZZ_REPLAY:-}"
+[ -n "$REPLAY" ] && SANITIZER=address
 shift || true
 TARGETS=("$@")
 [ ${#TARGETS[@]} -gt 0 ] || TARGETS=(csv_framing model_cell npy npz pickle options lint inspect)
@@ -32,6 +43,10 @@ def put(target, name, data):
     d.mkdir(parents=True, exist_ok=True)
     (d / name).write_bytes(data)
 files = sorted((root / "fixtures").rglob("*.mlmodel")) + sorted((root / "tests/hostile").glob("*.mlmodel"))
+# The shared corpus of real artifacts, when this machine has it: seeds only, never committed.
+shared = root / "../shared/corpus"
+if shared.is_dir():
+    files += sorted(shared.glob("*.mlmodel")) + sorted(shared.glob("*.csv"))
 for i, f in enumerate(files):
     raw = f.read_bytes()
     put("csv_framing", "f%03d" % i, raw)
@@ -66,9 +81,20 @@ PLATEAU="${FUZZ_PLATEAU:-0}"
 LOGS="$PWD/target/fuzz-logs"
 mkdir -p "$LOGS"
 cd fuzz
-# Build first so compile time does not count against the first target.
-RUSTC_BOOTSTRAP=1 cargo fuzz build
-BIN_DIR="$PWD/target/$(rustc -vV | sed -n 's/^host: //p')/release"
+# Build first so compile time does not count against the first target. Each sanitizer has
+# its own target directory, so switching does not rebuild the other.
+TARGET_DIR="$PWD/target-$SANITIZER"
+RUSTC_BOOTSTRAP=1 cargo fuzz build -a -s "$SANITIZER" --target-dir "$TARGET_DIR"
+BIN_DIR="$TARGET_DIR/$(rustc -vV | sed -n 's/^host: //p')/release"
+if [ -n "$REPLAY" ]; then
+  # -runs=0: load (and so execute) every corpus input, mutate nothing.
+  for t in "${TARGETS[@]}"; do
+    echo "== replay $t: $(ls "corpus/$t" | wc -l) inputs under AddressSanitizer"
+    "$BIN_DIR/$t" "corpus/$t" -runs=0 -rss_limit_mb=2048 -timeout="$UNIT_TIMEOUT" \
+      -max_len="$MAX_LEN" 2>&1 | grep -E "INITED|DONE|ERROR|SUMMARY|panicked|Test unit" || true
+  done
+  exit 0
+fi
 run_target() {
   local t=$1 start=$SECONDS line now cov=0 c cov_at=0 stopped="" fifo fpid last_new
   mkdir -p "artifacts/$t"

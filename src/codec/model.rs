@@ -253,12 +253,26 @@ impl Decoder<'_> {
         }
     }
 
+    /// Decode `node`, the member `key` (or element `index`) of the value at `parent`. Scalars
+    /// and strings within the limit are plain data: their pointer is built only when needed,
+    /// which spares one allocation per array element and member.
+    fn child<'a>(&mut self, node: &'a Node, parent: &str, token: json::Step<'_>) -> Item<'a> {
+        match &node.value {
+            Value::Array(_) | Value::Object(_) => self.item(node, token.push_onto(parent)),
+            Value::String(text) if self.too_long(text) => self.item(node, token.push_onto(parent)),
+            _ => Item::Plain(node),
+        }
+    }
+
     fn item<'a>(&mut self, node: &'a Node, pointer: String) -> Item<'a> {
         if let Value::String(text) = &node.value {
             self.check_string(text, node.span.clone(), &pointer, false);
         }
         if let Value::Object(members) = &node.value {
             for member in members {
+                if !self.too_long(&member.key) {
+                    continue;
+                }
                 self.check_string(
                     &member.key,
                     member.key_span.clone(),
@@ -272,9 +286,7 @@ impl Decoder<'_> {
                 let children: Vec<Item<'a>> = items
                     .iter()
                     .enumerate()
-                    .map(|(i, child)| {
-                        self.item(child, json::pointer_push(&pointer, &i.to_string()))
-                    })
+                    .map(|(i, child)| self.child(child, &pointer, json::Step::Index(i)))
                     .collect();
                 if children.iter().all(|c| matches!(c, Item::Plain(_))) {
                     Item::Plain(node)
@@ -288,7 +300,7 @@ impl Decoder<'_> {
                 }
                 let children: Vec<(&'a Member, Item<'a>)> = members
                     .iter()
-                    .map(|m| (m, self.item(&m.value, json::pointer_push(&pointer, &m.key))))
+                    .map(|m| (m, self.child(&m.value, &pointer, json::Step::Key(&m.key))))
                     .collect();
                 if children.iter().all(|(_, c)| matches!(c, Item::Plain(_))) {
                     Item::Plain(node)
@@ -338,14 +350,14 @@ impl Decoder<'_> {
             let children = members
                 .iter()
                 .filter(|m| m.key != TYPE_KEY)
-                .map(|m| (m, self.item(&m.value, json::pointer_push(&pointer, &m.key))))
+                .map(|m| (m, self.child(&m.value, &pointer, json::Step::Key(&m.key))))
                 .collect();
             return Item::Object(node, children);
         };
         let fields: Vec<(&'a Member, Item<'a>)> = members
             .iter()
             .filter(|m| m.key != TYPE_KEY)
-            .map(|m| (m, self.item(&m.value, json::pointer_push(&pointer, &m.key))))
+            .map(|m| (m, self.child(&m.value, &pointer, json::Step::Key(&m.key))))
             .collect();
         let codec = catalog().any_codec(module, class);
         let mut record = Record {

@@ -559,6 +559,9 @@ fn parse_parts_of(
         })?;
     let header = if version == (3, 0) {
         String::from_utf8(raw_header.to_vec()).map_err(|_| NpyError::HeaderEncoding)?
+    } else if raw_header.is_ascii() {
+        // Latin-1 and UTF-8 agree on ASCII, what numpy writes: one copy, no per-char push.
+        String::from_utf8_lossy(raw_header).into_owned()
     } else {
         raw_header.iter().map(|&b| char::from(b)).collect()
     };
@@ -1794,7 +1797,11 @@ impl<'a> Parser<'a> {
     }
 
     fn peek(&self) -> Option<char> {
-        self.src[self.pos..].chars().next()
+        // `pos` is always on a char boundary, so an ASCII byte there is the whole char.
+        match self.src.as_bytes().get(self.pos) {
+            Some(&b) if b.is_ascii() => Some(char::from(b)),
+            _ => self.src[self.pos..].chars().next(),
+        }
     }
 
     fn peek_at(&self, n: usize) -> Option<char> {

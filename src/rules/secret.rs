@@ -63,14 +63,22 @@ fn check(ctx: &Context<'_>, out: &mut crate::diagnostic::Findings) {
 }
 
 fn scan(ctx: &Context<'_>, cell: Cell, root: &Node, out: &mut crate::diagnostic::Findings) {
-    let mut stack: Vec<(&Node, String)> = vec![(root, String::new())];
-    while let Some((node, pointer)) = stack.pop() {
+    // Depth-first with an explicit stack (hostile nesting); `path` holds the steps to the node
+    // being visited, and a pointer is built only for a finding.
+    let mut stack: Vec<(&Node, usize, Option<json::Step<'_>>)> = vec![(root, 0, None)];
+    let mut path: Vec<json::Step<'_>> = Vec::new();
+    while let Some((node, depth, step)) = stack.pop() {
+        path.truncate(depth.saturating_sub(1));
+        path.extend(step);
         match &node.value {
             Value::Object(members) => {
                 for member in members.iter().rev() {
-                    let child = json::pointer_push(&pointer, &member.key);
-                    let key = member.key.to_ascii_lowercase();
-                    if SECRET_KEYS.contains(&key.as_str()) && holds_value(&key, &member.value) {
+                    let key = member.key.as_str();
+                    if SECRET_KEYS.iter().any(|k| k.eq_ignore_ascii_case(key))
+                        && holds_value(&key.to_ascii_lowercase(), &member.value)
+                    {
+                        let mut pointer = json::pointer_of(&path);
+                        pointer = json::pointer_push(&pointer, key);
                         out.push(
                             Diagnostic::new(
                                 &SECRET,
@@ -79,21 +87,30 @@ fn scan(ctx: &Context<'_>, cell: Cell, root: &Node, out: &mut crate::diagnostic:
                             )
                             .with_label("credential")
                             .with_redaction(redaction(ctx.node_span(cell, &member.value)))
-                            .with_pointer(cell.name(), child.clone())
+                            .with_pointer(cell.name(), pointer)
                             .with_help("remove it from the artifact (MLTK does not need it to apply the model) and revoke it: it is readable by anyone with the file"),
                         );
                     }
-                    stack.push((&member.value, child));
+                    if is_container(&member.value) {
+                        stack.push((&member.value, depth + 1, Some(json::Step::Key(key))));
+                    }
                 }
             }
             Value::Array(items) => {
                 for (i, item) in items.iter().enumerate().rev() {
-                    stack.push((item, json::pointer_push(&pointer, &i.to_string())));
+                    if is_container(item) {
+                        stack.push((item, depth + 1, Some(json::Step::Index(i))));
+                    }
                 }
             }
             _ => {}
         }
     }
+}
+
+/// Only objects and arrays can hold a credential member further down.
+fn is_container(node: &Node) -> bool {
+    matches!(node.value, Value::Object(_) | Value::Array(_))
 }
 
 /// Keep the opening quote(s) and four characters visible; mask the rest.

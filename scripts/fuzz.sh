@@ -9,12 +9,12 @@
 #   FUZZ_PLATEAU=600 scripts/fuzz.sh 7200   # each until 600 s pass with no new coverage
 #   FUZZ_REPLAY=1 scripts/fuzz.sh          # every corpus input once, under AddressSanitizer
 #
-# Exploration runs without a sanitizer (FUZZ_SANITIZER=none): the crate has no `unsafe`
-# (`#![forbid(unsafe_code)]`), so AddressSanitizer would check only the dependencies, and it
-# costs the whole-pipeline targets three to five times their speed. Overflow and the other
-# debug assertions are on (`-a`). FUZZ_REPLAY=1 then runs every input
-# the exploration kept through a separate AddressSanitizer build, so the dependencies' unsafe
-# code still meets each input that reached new code.
+# Exploration runs without a sanitizer (FUZZ_SANITIZER=none): the crate forbids `unsafe`
+# (`unsafe_code = "forbid"` in Cargo.toml), so AddressSanitizer would check only the
+# dependencies, and it costs the whole-pipeline targets three to five times their speed.
+# Overflow checks and the other debug assertions are on (`-a`). FUZZ_REPLAY=1 then runs
+# every input the exploration kept through a separate AddressSanitizer build, so the
+# dependencies' unsafe code still meets each input that reached new code.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SECONDS_EACH="${1:-300}"

@@ -994,6 +994,32 @@ fn npz_limit(err: &npz::NpzError) -> Option<&'static str> {
 mod tests {
     use super::*;
 
+    /// Strings and keys over the string limit are reported with the pointer of where they
+    /// are, at any depth and inside records, though pointers are built only for them.
+    #[test]
+    fn long_strings_get_their_pointers() {
+        let limits = Limits {
+            max_string_len: 12, // `__mlspl_type` is 12 bytes
+            ..Limits::default()
+        };
+        let text = r#"{"a": [1, "short", {"b": "a long string"}], "__mlspl_type": ["m", "C"],
+            "dict": {"c/d": [null, "another long one"], "a much longer key": 0}}"#;
+        let root = json::parse(text).expect("valid JSON");
+        let model = decode_with(&root, &limits);
+        let pointers: Vec<&str> = model
+            .problems
+            .iter()
+            .filter(|p| p.kind == ProblemKind::Limit)
+            .map(|p| p.pointer.as_str())
+            .collect();
+        assert_eq!(
+            pointers,
+            ["/a/2/b", "/dict/a much longer key", "/dict/c~1d/1"],
+            "{:?}",
+            model.problems
+        );
+    }
+
     /// The SIMD fast path of [`decode_base64`] gives what strict `base64` gives: the bytes of
     /// every valid payload, an error for every invalid one.
     #[test]

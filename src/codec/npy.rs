@@ -559,11 +559,16 @@ fn parse_parts_of(
         })?;
     let header = if version == (3, 0) {
         String::from_utf8(raw_header.to_vec()).map_err(|_| NpyError::HeaderEncoding)?
-    } else if raw_header.is_ascii() {
-        // Latin-1 and UTF-8 agree on ASCII, what numpy writes: one copy, no per-char push.
-        String::from_utf8_lossy(raw_header).into_owned()
     } else {
-        raw_header.iter().map(|&b| char::from(b)).collect()
+        // Latin-1. On ASCII, what numpy writes, it agrees with UTF-8: one copy instead of a
+        // push per char.
+        match raw_header
+            .is_ascii()
+            .then(|| String::from_utf8(raw_header.to_vec()))
+        {
+            Some(Ok(text)) => text,
+            _ => raw_header.iter().map(|&b| char::from(b)).collect(),
+        }
     };
 
     let mut parser = Parser {

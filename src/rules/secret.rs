@@ -77,8 +77,7 @@ fn scan(ctx: &Context<'_>, cell: Cell, root: &Node, out: &mut crate::diagnostic:
                     if SECRET_KEYS.iter().any(|k| k.eq_ignore_ascii_case(key))
                         && holds_value(&key.to_ascii_lowercase(), &member.value)
                     {
-                        let mut pointer = json::pointer_of(&path);
-                        pointer = json::pointer_push(&pointer, key);
+                        let pointer = json::Step::Key(key).push_onto(&json::pointer_of(&path));
                         out.push(
                             Diagnostic::new(
                                 &SECRET,
@@ -160,6 +159,22 @@ mod tests {
         assert!(diagnostics[0].message.contains("`abcd…`, 16 characters"));
         assert!(!diagnostics[0].message.contains("efgh"));
         assert_eq!(diagnostics[0].pointer.as_deref(), Some("/session_key"));
+    }
+
+    #[test]
+    fn nested_secrets_get_their_own_pointers() {
+        // Siblings at several depths: the path to each finding must drop the steps of the
+        // branches visited before it.
+        let options = OPTIONS.replace(
+            r#""kfold_cv": null"#,
+            r#""kfold_cv": null, "a": [{"b": {"c": 1}}, {"x/y": [[], {"Password": "hunter2!"}]}], "d": {"token": "abcdefgh"}"#,
+        );
+        let diagnostics = lint(&SECRET, artifact("LinearRegression", MODEL, &options));
+        let pointers: Vec<_> = diagnostics
+            .iter()
+            .filter_map(|d| d.pointer.as_deref())
+            .collect();
+        assert_eq!(pointers, ["/a/1/x~1y/1/Password", "/d/token"]);
     }
 
     #[test]

@@ -54,15 +54,21 @@ pub(crate) fn closest<'a>(
     word: &str,
     candidates: impl IntoIterator<Item = &'a str>,
 ) -> Option<&'a str> {
+    let word = word.to_lowercase();
+    let word_chars = word.chars().count();
     candidates
         .into_iter()
-        .map(|c| {
-            (
-                strsim::damerau_levenshtein(&word.to_lowercase(), &c.to_lowercase()),
-                c,
-            )
+        .filter_map(|c| {
+            let limit = 2.max(c.len() / 4);
+            let lower = c.to_lowercase();
+            // The distance is at least the difference in length: most candidates are ruled
+            // out without the quadratic distance (2 % of a corpus run before this).
+            if word_chars.abs_diff(lower.chars().count()) > limit {
+                return None;
+            }
+            let distance = strsim::damerau_levenshtein(&word, &lower);
+            (distance <= limit).then_some((distance, c))
         })
-        .filter(|(distance, c)| *distance <= 2.max(c.len() / 4))
         .min_by_key(|(distance, _)| *distance)
         .map(|(_, c)| c)
 }

@@ -23,7 +23,7 @@ SECONDS_EACH="${1:-300}"
 UNIT_TIMEOUT="${FUZZ_TIMEOUT:-10}"
 FUZZ_JOBS="${FUZZ_JOBS:-1}"
 # Longest input libFuzzer makes. 64 KiB keeps the whole-pipeline targets (lint, inspect) at
-# hundreds of executions per second under ASan; scaling with size is tested separately
+# hundreds of executions per second; scaling with size is tested separately
 # (tests/hostile.rs generates the large inputs, scripts/measure-hostile.sh times them).
 MAX_LEN="${FUZZ_MAX_LEN:-65536}"
 SANITIZER="${FUZZ_SANITIZER:-none}"

@@ -139,6 +139,13 @@ impl Reader<'_> {
         self.map = CellMap::new(Span::at(at));
     }
 
+    /// Keep the first quote of a `""` pair; the second is dropped after it.
+    fn keep_doubled_quote(&mut self) {
+        self.field.push(b'"');
+        self.map
+            .push_dropped(self.field.len(), Dropped::DoubledQuote);
+    }
+
     fn save_field(&mut self, end: usize) {
         self.cells += 1;
         let mut map = std::mem::take(&mut self.map);
@@ -306,8 +313,7 @@ pub fn read(bytes: &[u8]) -> Framing {
                 // A doubled quote (every JSON quote in a cell) is kept as one without a round
                 // through the states: what `QuoteInQuotedField` does with it below.
                 if bytes.get(i) == Some(&b'"') && bytes.get(i + 1) == Some(&b'"') {
-                    r.field.push(b'"');
-                    r.map.push_dropped(r.field.len(), Dropped::DoubledQuote);
+                    r.keep_doubled_quote();
                     i += 2;
                     continue;
                 }
@@ -329,9 +335,7 @@ pub fn read(bytes: &[u8]) -> Framing {
             }
             State::QuoteInQuotedField => {
                 if c == b'"' {
-                    // Keep the first quote of `""`; the second is dropped after it.
-                    r.field.push(b'"');
-                    r.map.push_dropped(r.field.len(), Dropped::DoubledQuote);
+                    r.keep_doubled_quote();
                     state = State::InQuotedField;
                 } else {
                     r.map.push_dropped(r.field.len(), Dropped::Quote);

@@ -8,7 +8,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use crate::catalog::catalog;
 use crate::format_cmd::{self, FmtOutcome};
 use crate::inputs::{self, Input};
-use crate::linter::{FileReport, lint_bytes};
+use crate::linter::{FileOutcome, lint_bytes};
 use crate::report::{self, Summary};
 use crate::rules::{self, RuleSet, Selector};
 use crate::settings::Settings;
@@ -529,21 +529,6 @@ fn lint(args: LintArgs, out: &mut dyn Write, err: &mut dyn Write) -> io::Result<
         Input::File(path) => !run.excluded(&args, path),
         Input::Stdin(_) => true,
     });
-    let mut core_ml = Vec::new();
-    inputs.retain(|input| match input {
-        Input::File(path) if crate::sniff::file_is_core_ml(path) => {
-            core_ml.push(path.clone());
-            false
-        }
-        _ => true,
-    });
-    for path in &core_ml {
-        writeln!(
-            err,
-            "mltk-lint: note: skipping {}: an Apple Core ML model (binary protobuf), not an MLTK artifact",
-            path.display()
-        )?;
-    }
     let mut failures = walk_errors.len();
     for e in &walk_errors {
         writeln!(
@@ -561,7 +546,7 @@ fn lint(args: LintArgs, out: &mut dyn Write, err: &mut dyn Write) -> io::Result<
         )?);
     }
     let mut suppressions = std::mem::take(&mut run.suppressions);
-    let lint_input = |input: &Input| -> Result<FileReport, (String, io::Error)> {
+    let lint_input = |input: &Input| -> Result<FileOutcome, (String, io::Error)> {
         match input {
             Input::File(path) => {
                 let shown = path.display().to_string();
@@ -570,16 +555,20 @@ fn lint(args: LintArgs, out: &mut dyn Write, err: &mut dyn Write) -> io::Result<
                     .map_err(|e| (shown.clone(), io::Error::other(e)))?;
                 crate::linter::lint_file(&shown, path, &settings).map_err(|e| (shown, e))
             }
-            Input::Stdin(name) => Ok(match stdin_bytes.clone().unwrap_or(Ok(Vec::new())) {
-                Ok(bytes) => lint_bytes(name, bytes, &stdin_settings),
-                Err(seen) => crate::linter::oversize(name, seen, &stdin_settings),
-            }),
+            Input::Stdin(name) => Ok(FileOutcome::Linted(Box::new(
+                match stdin_bytes.clone().unwrap_or(Ok(Vec::new())) {
+                    Ok(bytes) => lint_bytes(name, bytes, &stdin_settings),
+                    Err(seen) => crate::linter::oversize(name, seen, &stdin_settings),
+                },
+            ))),
         }
-        .map(|mut report| {
+        .map(|mut outcome| {
             // Reporters read the bytes and lines only; the report may wait behind a slower
             // file before it is printed.
-            report.artifact.release_cells();
-            report
+            if let FileOutcome::Linted(report) = &mut outcome {
+                report.artifact.release_cells();
+            }
+            outcome
         })
     };
     let choice = match args.color {
@@ -612,7 +601,10 @@ fn lint(args: LintArgs, out: &mut dyn Write, err: &mut dyn Write) -> io::Result<
     let collected = match &args.write_baseline {
         Some(path) => {
             let results = crate::ordered::collect_in_order(&inputs, threads, lint_input);
-            let keys = crate::suppressions::keys(results.iter().filter_map(|r| r.as_ref().ok()));
+            let keys = crate::suppressions::keys(results.iter().filter_map(|r| match r {
+                Ok(FileOutcome::Linted(report)) => Some(&**report),
+                _ => None,
+            }));
             let written = crate::suppressions::write_baseline(path, keys).and_then(|n| {
                 if args.no_suppressions {
                     Ok(n)
@@ -636,16 +628,20 @@ fn lint(args: LintArgs, out: &mut dyn Write, err: &mut dyn Write) -> io::Result<
         }
         None => None,
     };
-    let mut emit = |result: Result<FileReport, (String, io::Error)>,
+    let mut emit = |result: Result<FileOutcome, (String, io::Error)>,
                     out: &mut dyn Write,
                     err: &mut dyn Write|
      -> io::Result<()> {
         match result {
-            Ok(mut report) => {
+            Ok(FileOutcome::Linted(mut report)) => {
                 suppressions.apply(&mut report);
                 summary.add(&report);
                 reporter.file(out, &report)
             }
+            Ok(FileOutcome::CoreMl { path }) => writeln!(
+                err,
+                "mltk-lint: note: skipping {path}: an Apple Core ML model (binary protobuf), not an MLTK artifact"
+            ),
             Err((path, e)) => {
                 failures += 1;
                 writeln!(err, "mltk-lint: error: cannot read {path}: {e}")

@@ -148,24 +148,58 @@ fn read_limited_sized(
     Ok(if len > limit { Err(len) } else { Ok(bytes) })
 }
 
+/// What linting a file on disk gives.
+#[derive(Debug)]
+pub enum FileOutcome {
+    /// The file was linted.
+    Linted(Box<FileReport>),
+    /// An Apple Core ML model ([`crate::sniff::is_core_ml`]), skipped: `.mlmodel` is its
+    /// extension too.
+    CoreMl {
+        /// The path as given.
+        path: String,
+    },
+}
+
 /// Lint the file at `path`, shown as `shown`. A file larger than
-/// [`crate::limits::Limits::max_file_size`] is reported (MLTK109) without being read.
+/// [`crate::limits::Limits::max_file_size`] is reported (MLTK109) without being read. The
+/// Core ML check runs on the bytes the linter reads anyway, in the worker, so a run does not
+/// open every file twice, once of them on the main thread before any work starts.
 pub fn lint_file(
     shown: &str,
     path: &std::path::Path,
     settings: &Settings,
-) -> std::io::Result<FileReport> {
+) -> std::io::Result<FileOutcome> {
+    use std::io::Read as _;
     let limit = settings.limits.max_file_size;
-    let file = std::fs::File::open(path)?;
+    let mut file = std::fs::File::open(path)?;
     let declared = file.metadata().map(|m| m.len()).unwrap_or(0);
     if declared > limit {
-        return Ok(oversize(shown, declared, settings));
+        let mut head = Vec::with_capacity(crate::sniff::HEAD_LEN);
+        (&mut file)
+            .take(crate::sniff::HEAD_LEN as u64)
+            .read_to_end(&mut head)?;
+        if crate::sniff::is_core_ml(&head) {
+            return Ok(FileOutcome::CoreMl {
+                path: shown.to_owned(),
+            });
+        }
+        return Ok(FileOutcome::Linted(Box::new(oversize(
+            shown, declared, settings,
+        ))));
     }
     // The size can change between stat and read (or lie, for special files): read bounded.
-    match read_limited_sized(file, limit, declared)? {
-        Ok(bytes) => Ok(lint_bytes(shown, bytes, settings)),
-        Err(seen) => Ok(oversize(shown, seen, settings)),
-    }
+    Ok(match read_limited_sized(file, limit, declared)? {
+        Ok(bytes)
+            if crate::sniff::is_core_ml(&bytes[..bytes.len().min(crate::sniff::HEAD_LEN)]) =>
+        {
+            FileOutcome::CoreMl {
+                path: shown.to_owned(),
+            }
+        }
+        Ok(bytes) => FileOutcome::Linted(Box::new(lint_bytes(shown, bytes, settings))),
+        Err(seen) => FileOutcome::Linted(Box::new(oversize(shown, seen, settings))),
+    })
 }
 
 /// MLTK109 for a rule that found more than the `findings-per-rule` limit in one file.

@@ -2,9 +2,6 @@
 //! binary protobuf `Model` message, recognised here so it is skipped with a notice instead of
 //! being reported as a broken MLTK artifact.
 
-use std::io::Read;
-use std::path::Path;
-
 /// Whether `head` (the first bytes of a file) is a Core ML model: a protobuf `Model` starts
 /// with field 1 (`specificationVersion`, a small varint: tag byte 0x08), followed by another
 /// length-delimited field (`description` = 2, or a model type, field 200 and up), and is not
@@ -35,21 +32,8 @@ pub fn is_core_ml(head: &[u8]) -> bool {
     field == 2 || (200..=3000).contains(&field)
 }
 
-/// Read the start of `path` and check it with [`is_core_ml`].
-pub fn file_is_core_ml(path: &Path) -> bool {
-    let mut head = [0u8; 8];
-    let Ok(mut file) = std::fs::File::open(path) else {
-        return false;
-    };
-    let mut filled = 0;
-    while filled < head.len() {
-        match file.read(&mut head[filled..]) {
-            Ok(0) | Err(_) => break,
-            Ok(n) => filled += n,
-        }
-    }
-    is_core_ml(&head[..filled])
-}
+/// How many leading bytes [`is_core_ml`] needs at most.
+pub const HEAD_LEN: usize = 8;
 
 #[cfg(test)]
 mod tests {

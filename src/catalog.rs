@@ -72,8 +72,7 @@ pub struct Stanza {
 impl Stanza {
     /// A field of the stanza.
     pub fn field(&self, key: &str) -> Option<LimitField> {
-        let value = self.fields.get(key)?;
-        serde_json::from_value(value.clone()).ok()
+        LimitField::deserialize(self.fields.get(key)?).ok()
     }
 
     /// Every field name.
@@ -188,7 +187,7 @@ pub struct Catalog {
     renames: Vec<Rename>,
     /// `(module, class)` to the codec the newest release that knows the pair uses, built on
     /// first use: the decoder asks for every record of every file.
-    any_codec: OnceLock<HashMap<(String, String), String>>,
+    any_codec: OnceLock<HashMap<(&'static str, &'static str), &'static str>>,
 }
 
 /// The embedded catalog.
@@ -241,7 +240,7 @@ impl Catalog {
     }
 
     /// The codec any release uses for `(module, class)`, newest first.
-    pub fn any_codec(&self, module: &str, class: &str) -> Option<&str> {
+    pub fn any_codec(&'static self, module: &str, class: &str) -> Option<&'static str> {
         let index = self.any_codec.get_or_init(|| {
             let mut index = HashMap::new();
             // Oldest first, so that the newest release's entry is the one left.
@@ -254,18 +253,16 @@ impl Catalog {
                     .chain(v.algorithms.values().flat_map(|a| a.codecs.iter()))
                 {
                     if seen.insert((r.module(), r.class())) {
-                        index.insert(
-                            (r.module().to_owned(), r.class().to_owned()),
-                            r.codec().to_owned(),
-                        );
+                        index.insert((r.module(), r.class()), r.codec());
                     }
                 }
             }
             index
         });
-        index
-            .get(&(module.to_owned(), class.to_owned()))
-            .map(String::as_str)
+        // Keys borrow the catalog; the map is covariant, so the lookup borrows `module` and
+        // `class` for as long as the call, with no allocation per record.
+        let index: &HashMap<(&str, &str), &'static str> = index;
+        index.get(&(module, class)).copied()
     }
 
     /// The rename of `module` for `class`, if the class moved.

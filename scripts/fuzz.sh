@@ -73,11 +73,14 @@ for i, f in enumerate(sorted((root / "tests/hostile").glob("*.pkl")) + sorted((r
 PY
 
 # Full libFuzzer output goes to target/fuzz-logs/<target>.log, each line prefixed with the
-# seconds since the target started, so "when was new coverage last found" can be read off it.
-# With FUZZ_PLATEAU=P a target stops early once P seconds pass without its edge coverage
-# (libFuzzer's `cov:`) growing: that is the "ran until it stopped finding coverage" criterion
-# docs/robustness.md reports. SECONDS stays the cap.
+# fuzzer's CPU seconds so far (user + system, from /proc), so "when was new coverage last
+# found" can be read off it. CPU time, not wall time: a fuzzer at nice 19 on a machine that
+# also builds, or one paused with SIGSTOP, is not fuzzing, and must not reach a plateau by
+# waiting. With FUZZ_PLATEAU=P a target stops early once it has spent P CPU seconds without
+# its edge coverage (libFuzzer's `cov:`) growing: the "ran until it stopped finding coverage"
+# criterion docs/robustness.md reports. SECONDS stays the cap, in wall time.
 PLATEAU="${FUZZ_PLATEAU:-0}"
+CLK_TCK=$(getconf CLK_TCK)
 LOGS="$PWD/target/fuzz-logs"
 mkdir -p "$LOGS"
 cd fuzz
@@ -96,7 +99,7 @@ if [ -n "$REPLAY" ]; then
   exit 0
 fi
 run_target() {
-  local t=$1 start=$SECONDS line now cov=0 c cov_at=0 stopped="" fifo fpid last_new
+  local t=$1 start=$SECONDS line now=0 cov=0 c cov_at=0 stopped="" fifo fpid last_new stat
   mkdir -p "artifacts/$t"
   fifo="$LOGS/$t.fifo"
   rm -f "$fifo" && mkfifo "$fifo"
@@ -106,8 +109,12 @@ run_target() {
   fpid=$!
   # read -t: check the plateau even while libFuzzer prints nothing (its pulses grow rare).
   while true; do
+    # Fields 14 and 15 of /proc/PID/stat: user and system time in clock ticks (the command
+    # name, field 2, has no space here). Once the fuzzer is gone, `now` keeps its last value.
+    if read -r -a stat 2>/dev/null <"/proc/$fpid/stat"; then
+      now=$(((stat[13] + stat[14]) / CLK_TCK))
+    fi
     if IFS= read -r -t 10 line; then
-      now=$((SECONDS - start))
       printf '%d %s\n' "$now" "$line"
       if [[ $line =~ cov:\ ([0-9]+) ]]; then
         c=${BASH_REMATCH[1]}
@@ -116,10 +123,9 @@ run_target() {
     elif [ $? -le 128 ]; then
       break # the fuzzer exited
     fi
-    now=$((SECONDS - start))
-    if [ "$PLATEAU" -gt 0 ] && [ -z "$stopped" ] && [ "$cov_at" -gt 0 ] \
+    if [ "$PLATEAU" -gt 0 ] && [ -z "$stopped" ] && [ "$cov" -gt 0 ] \
       && [ $((now - cov_at)) -ge "$PLATEAU" ]; then
-      stopped="plateau: cov $cov unchanged since second $cov_at"
+      stopped="plateau: cov $cov unchanged since CPU second $cov_at"
       echo "$now mltk-lint fuzz.sh: $stopped, stopping"
       kill -INT "$fpid" 2>/dev/null || true
     fi
@@ -129,14 +135,14 @@ run_target() {
   # Otherwise libFuzzer ended the run itself: the cap, a finding (see the log) or a signal.
   : "${stopped:=libFuzzer (time cap or a finding)}"
   {
-    echo "== $t (cap ${SECONDS_EACH}s, ran $((SECONDS - start))s, stopped by $stopped)"
+    echo "== $t (cap ${SECONDS_EACH}s, ran $((SECONDS - start))s wall, ${now}s CPU, stopped by $stopped)"
     grep -E "^[0-9]+ (#[0-9]+ *DONE|stat::|Done|==[0-9]+==|SUMMARY|artifact_prefix|Test unit written)" "$LOGS/$t.log" || true
     # Coverage at the start and the end, and the last line that added features (NEW) or
     # shrank a unit (REDUCE): libFuzzer separates the count and the event by a tab.
     grep -E "^[0-9]+ #[0-9]+[[:space:]]+INITED" "$LOGS/$t.log" | head -1 | sed 's/^/start: /' || true
-    echo "last cov increase at second $cov_at: cov $cov"
+    echo "last cov increase at CPU second $cov_at: cov $cov"
     last_new=$(grep -E "^[0-9]+ #[0-9]+[[:space:]]+(NEW|REDUCE)" "$LOGS/$t.log" | tail -1 || true)
-    echo "last new feature or reduction at second ${last_new%% *}: ${last_new#* }"
+    echo "last new feature or reduction at CPU second ${last_new%% *}: ${last_new#* }"
   } > "$LOGS/$t.summary"
   cat "$LOGS/$t.summary"
 }

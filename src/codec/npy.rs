@@ -1722,14 +1722,17 @@ fn parse_datetime_unit(tail: &str) -> Option<String> {
 /// cost a tenth of a corpus run. `None` for anything else, errors included: the general
 /// parser then decides. Gives the [`Value`] the general parser gives (a property test checks).
 fn parse_numpy_written(header: &str) -> Option<Value> {
-    let rest = header.strip_prefix("{'descr': '")?;
-    let end = rest.find('\'')?;
-    let descr = &rest[..end];
-    let plain = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'<' | b'>' | b'|' | b'=');
-    if !descr.bytes().all(plain) {
-        return None;
-    }
-    let rest = rest[end..].strip_prefix("', 'fortran_order': ")?;
+    let rest = header.strip_prefix("{'descr': ")?;
+    let (descr, rest) = match rest.strip_prefix('[') {
+        Some(fields) => numpy_written_fields(fields)?,
+        None => {
+            let (typestr, rest) = quoted_word(rest, |b| {
+                b.is_ascii_alphanumeric() || matches!(b, b'<' | b'>' | b'|' | b'=')
+            })?;
+            (Value::Str(typestr.to_owned()), rest)
+        }
+    };
+    let rest = rest.strip_prefix(", 'fortran_order': ")?;
     let (fortran_order, rest) = match rest.strip_prefix("False") {
         Some(rest) => (false, rest),
         None => (true, rest.strip_prefix("True")?),
@@ -1773,10 +1776,41 @@ fn parse_numpy_written(header: &str) -> Option<Value> {
     }
     let key = |k: &str| Value::Str(k.to_owned());
     Some(Value::Dict(vec![
-        (key("descr"), Value::Str(descr.to_owned())),
+        (key("descr"), descr),
         (key("fortran_order"), Value::Bool(fortran_order)),
         (key("shape"), Value::Tuple(dims)),
     ]))
+}
+
+/// `'word'` at the start of `text`, every byte of `word` passing `allowed`, and what follows.
+fn quoted_word(text: &str, allowed: impl Fn(u8) -> bool) -> Option<(&str, &str)> {
+    let rest = text.strip_prefix('\'')?;
+    let end = rest.find('\'')?;
+    let word = &rest[..end];
+    word.bytes().all(allowed).then(|| (word, &rest[end + 1..]))
+}
+
+/// After the `[` of a structured descr as numpy writes it, `[('left_child', '<i8'), ...]`
+/// (what a tree's node array holds): the list of `(name, typestr)` tuples and what follows
+/// the `]`. Sub-array fields, titles and nested dtypes are left to the general parser.
+fn numpy_written_fields(mut rest: &str) -> Option<(Value, &str)> {
+    let mut fields = Vec::new();
+    loop {
+        rest = rest.strip_prefix('(')?;
+        let (name, after) = quoted_word(rest, |b| b.is_ascii_alphanumeric() || b == b'_')?;
+        let (typestr, after) = quoted_word(after.strip_prefix(", ")?, |b| {
+            b.is_ascii_alphanumeric() || matches!(b, b'<' | b'>' | b'|' | b'=')
+        })?;
+        rest = after.strip_prefix(')')?;
+        fields.push(Value::Tuple(vec![
+            Value::Str(name.to_owned()),
+            Value::Str(typestr.to_owned()),
+        ]));
+        match rest.strip_prefix("]") {
+            Some(after) => return Some((Value::List(fields), after)),
+            None => rest = rest.strip_prefix(", ")?,
+        }
+    }
 }
 
 /// A Python literal value (the subset `ast.literal_eval` handles that headers can hold).
@@ -3738,12 +3772,21 @@ mod tests {
             prop_oneof![3 => Just(canonical), 1 => prop::sample::select(misses)]
         };
         (
-            piece(&["{'descr': '", "{'descr':'", "{\"descr\": '", "{'descr': \""]),
+            piece(&["{'descr': ", "{'descr':", "{\"descr\": ", "{'descr':  "]),
             prop_oneof![
-                3 => prop::sample::select(vec!["<f8", "|S12", "<U7", "|b1", "O", ""]),
-                1 => prop::sample::select(vec!["<f8\\", "<f8'", "\u{e9}", "<f8 "]),
+                3 => prop::sample::select(vec!["'<f8'", "'|S12'", "'<U7'", "'|b1'", "'O'", "''"]),
+                2 => prop::sample::select(vec![
+                    "[('left_child', '<i8'), ('threshold', '<f8')]",
+                    "[('a', '<i8')]",
+                    "[('a_1', '|S3'), ('b', '<f8'), ('c', '<f4')]",
+                ]),
+                1 => prop::sample::select(vec![
+                    "'<f8\\'", "'<f8''", "'\u{e9}'", "'<f8 '", "\"<f8\"", "[]", "[('a', '<i8'),]",
+                    "[('a', '<i8', (3,))]", "[('a','<i8')]", "[(('t', 'a'), '<i8')]", "[('a', '<i8')",
+                    "[('a', '<i8'), ('a', '<f8')]", "[('', '<i8')]", "[('\u{e9}', '<i8')]",
+                ]),
             ],
-            piece(&["', 'fortran_order': ", "', 'fortran_order':", "', 'shape': "]),
+            piece(&[", 'fortran_order': ", ", 'fortran_order':", ", 'shape': "]),
             prop_oneof![
                 3 => prop::sample::select(vec!["False", "True"]),
                 1 => prop::sample::select(vec!["0", "false", "Falsey"]),

@@ -102,7 +102,7 @@ impl<'de> Deserialize<'de> for Stanza {
                 };
                 while let Some(key) = map.next_key::<String>()? {
                     if key == "kind" {
-                        stanza.kind = Some(map.next_value()?);
+                        stanza.kind = map.next_value()?;
                     } else {
                         let field = map.next_value()?;
                         stanza.fields.insert(key, field);

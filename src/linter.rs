@@ -171,6 +171,9 @@ pub fn lint_file(
     settings: &Settings,
 ) -> std::io::Result<FileOutcome> {
     use std::io::Read as _;
+    let core_ml = || FileOutcome::CoreMl {
+        path: shown.to_owned(),
+    };
     let limit = settings.limits.max_file_size;
     let mut file = std::fs::File::open(path)?;
     let declared = file.metadata().map(|m| m.len()).unwrap_or(0);
@@ -179,24 +182,15 @@ pub fn lint_file(
         (&mut file)
             .take(crate::sniff::HEAD_LEN as u64)
             .read_to_end(&mut head)?;
-        if crate::sniff::is_core_ml(&head) {
-            return Ok(FileOutcome::CoreMl {
-                path: shown.to_owned(),
-            });
-        }
-        return Ok(FileOutcome::Linted(Box::new(oversize(
-            shown, declared, settings,
-        ))));
+        return Ok(if crate::sniff::is_core_ml(&head) {
+            core_ml()
+        } else {
+            FileOutcome::Linted(Box::new(oversize(shown, declared, settings)))
+        });
     }
     // The size can change between stat and read (or lie, for special files): read bounded.
     Ok(match read_limited_sized(file, limit, declared)? {
-        Ok(bytes)
-            if crate::sniff::is_core_ml(&bytes[..bytes.len().min(crate::sniff::HEAD_LEN)]) =>
-        {
-            FileOutcome::CoreMl {
-                path: shown.to_owned(),
-            }
-        }
+        Ok(bytes) if crate::sniff::is_core_ml(&bytes) => core_ml(),
         Ok(bytes) => FileOutcome::Linted(Box::new(lint_bytes(shown, bytes, settings))),
         Err(seen) => FileOutcome::Linted(Box::new(oversize(shown, seen, settings))),
     })

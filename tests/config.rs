@@ -247,6 +247,34 @@ fn custom_algorithms_from_configuration() {
 }
 
 #[test]
+fn core_ml_models_over_the_size_limit_are_still_skipped() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    copy_inputs(dir.path(), "lookups");
+    let core_ml = [
+        0x08, 0x04, 0x12, 0x06, 0x0a, 0x04, 0x0a, 0x02, b'i', b'n', 0, 0xff,
+    ];
+    std::fs::write(dir.path().join("lookups/Big.mlmodel"), core_ml).expect("w");
+    // Over the size limit the linter reads only the head, and still recognises the model;
+    // an MLTK file over the limit gets MLTK109 as before.
+    let args = [
+        "--isolated",
+        "--output-format",
+        "concise",
+        "--max-file-size",
+        "10",
+        "lookups/Big.mlmodel",
+        "lookups/__mlspl_clean.mlmodel",
+    ];
+    let output = run(dir.path(), &args);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("skipping lookups/Big.mlmodel: an Apple Core ML model"),
+        "{stderr}"
+    );
+    assert_eq!(codes(&output), ["__mlspl_clean.mlmodel MLTK109"]);
+}
+
+#[test]
 fn core_ml_models_are_skipped_with_a_notice_and_gitignore_is_honoured() {
     let dir = tempfile::tempdir().expect("tempdir");
     copy_inputs(dir.path(), "lookups");

@@ -1716,19 +1716,17 @@ fn parse_datetime_unit(tail: &str) -> Option<String> {
 // Python literal parser
 // ---------------------------------------------------------------------------------------------
 
-/// The header exactly as numpy writes it for a plain dtype,
+/// The header exactly as numpy writes it for a plain or structured dtype,
 /// `{'descr': '<f8', 'fortran_order': False, 'shape': (3, 4), }` and its padding, read without
 /// the general literal parser: it is what nearly every array holds, and the general parser
-/// cost a tenth of a corpus run. `None` for anything else, errors included: the general
+/// cost about 7 % of a corpus run. `None` for anything else, errors included: the general
 /// parser then decides. Gives the [`Value`] the general parser gives (a property test checks).
 fn parse_numpy_written(header: &str) -> Option<Value> {
     let rest = header.strip_prefix("{'descr': ")?;
     let (descr, rest) = match rest.strip_prefix('[') {
         Some(fields) => numpy_written_fields(fields)?,
         None => {
-            let (typestr, rest) = quoted_word(rest, |b| {
-                b.is_ascii_alphanumeric() || matches!(b, b'<' | b'>' | b'|' | b'=')
-            })?;
+            let (typestr, rest) = quoted_word(rest, is_typestr_byte)?;
             (Value::Str(typestr.to_owned()), rest)
         }
     };
@@ -1782,6 +1780,11 @@ fn parse_numpy_written(header: &str) -> Option<Value> {
     ]))
 }
 
+/// A byte of a plain typestr as numpy writes it: `<f8`, `|S12`, `=i4`, `O`.
+fn is_typestr_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'<' | b'>' | b'|' | b'=')
+}
+
 /// `'word'` at the start of `text`, every byte of `word` passing `allowed`, and what follows.
 fn quoted_word(text: &str, allowed: impl Fn(u8) -> bool) -> Option<(&str, &str)> {
     let rest = text.strip_prefix('\'')?;
@@ -1798,9 +1801,7 @@ fn numpy_written_fields(mut rest: &str) -> Option<(Value, &str)> {
     loop {
         rest = rest.strip_prefix('(')?;
         let (name, after) = quoted_word(rest, |b| b.is_ascii_alphanumeric() || b == b'_')?;
-        let (typestr, after) = quoted_word(after.strip_prefix(", ")?, |b| {
-            b.is_ascii_alphanumeric() || matches!(b, b'<' | b'>' | b'|' | b'=')
-        })?;
+        let (typestr, after) = quoted_word(after.strip_prefix(", ")?, is_typestr_byte)?;
         rest = after.strip_prefix(')')?;
         fields.push(Value::Tuple(vec![
             Value::Str(name.to_owned()),

@@ -17,7 +17,13 @@
 # dependencies' unsafe code still meets each input that reached new code.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-SECONDS_EACH="${1:-300}"
+# The first argument is the seconds only if it is a number: `FUZZ_REPLAY=1 scripts/fuzz.sh npy`
+# used to take `npy` for the seconds and replay nothing.
+SECONDS_EACH=300
+if [[ ${1:-} =~ ^[0-9]+$ ]]; then
+  SECONDS_EACH=$1
+  shift
+fi
 # Per-input wall-clock limit. libFuzzer measures it in wall-clock time, so a paused or
 # heavily shared machine can report a spurious timeout: raise it there.
 UNIT_TIMEOUT="${FUZZ_TIMEOUT:-10}"
@@ -29,7 +35,6 @@ MAX_LEN="${FUZZ_MAX_LEN:-65536}"
 SANITIZER="${FUZZ_SANITIZER:-none}"
 REPLAY="${FUZZ_REPLAY:-}"
 [ -n "$REPLAY" ] && SANITIZER=address
-shift || true
 TARGETS=("$@")
 [ ${#TARGETS[@]} -gt 0 ] || TARGETS=(csv_framing model_cell npy npz pickle options lint inspect)
 

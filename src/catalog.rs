@@ -69,8 +69,8 @@ pub struct Stanza {
 
 impl Stanza {
     /// A field of the stanza.
-    pub fn field(&self, key: &str) -> Option<LimitField> {
-        self.fields.get(key).cloned()
+    pub fn field(&self, key: &str) -> Option<&LimitField> {
+        self.fields.get(key)
     }
 
     /// Every field name.
@@ -165,7 +165,7 @@ impl Version {
     }
 
     /// The effective mlspl.conf field for an algorithm: its own stanza, else `[default]`.
-    pub fn limit_field(&self, algo: Option<&str>, key: &str) -> Option<LimitField> {
+    pub fn limit_field(&self, algo: Option<&str>, key: &str) -> Option<&LimitField> {
         algo.and_then(|name| self.mlspl_conf.get(name))
             .and_then(|stanza| stanza.field(key))
             .or_else(|| self.mlspl_conf.get("default")?.field(key))
@@ -174,7 +174,8 @@ impl Version {
     /// The default `max_model_size_mb` for an algorithm, in MB.
     pub fn max_model_size_mb(&self, algo: Option<&str>) -> Option<f64> {
         self.limit_field(algo, "max_model_size_mb")?
-            .default?
+            .default
+            .as_deref()?
             .trim()
             .parse()
             .ok()

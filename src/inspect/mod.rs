@@ -309,11 +309,9 @@ fn limits(options: Option<&J>, algo: Option<&str>, target: &Version) -> Vec<Limi
     map.iter()
         .map(|(key, value)| {
             let field = target.limit_field(algo, key);
-            let kind = field.as_ref().map(|f| f.kind.clone());
-            let default = field.and_then(|f| f.default);
-            let same = default
-                .as_deref()
-                .map(|d| same_limit(value, d, kind.as_deref()));
+            let kind = field.map(|f| f.kind.as_str());
+            let default = field.and_then(|f| f.default.clone());
+            let same = default.as_deref().map(|d| same_limit(value, d, kind));
             Limit {
                 key: key.clone(),
                 value: value.clone(),

@@ -78,7 +78,7 @@ fn check(ctx: &Context<'_>, out: &mut crate::diagnostic::Findings) {
         let Some(text) = member.value.as_str() else {
             continue; // non-string values are the schema's (MLTK202) finding
         };
-        if let Some(problem) = value_problem(&field, text) {
+        if let Some(problem) = value_problem(field, text) {
             out.push(
                 Diagnostic::new(
                     &BAD_MLSPL_LIMIT,

@@ -55,10 +55,10 @@ fn check(ctx: &Context<'_>, out: &mut crate::diagnostic::Findings) {
             continue;
         }
         let Some(field) = ctx.target.limit_field(algo, key) else {
-            if known_anywhere.iter().any(|k| k == key) {
+            if known_anywhere.contains(&key) {
                 continue; // a field of another release: informational, MLTK replaces limits at apply
             }
-            let suggestion = closest(key, known_anywhere.iter().map(String::as_str));
+            let suggestion = closest(key, known_anywhere.iter().copied());
             let help = match suggestion {
                 Some(s) => format!("did you mean `{s}`? MLTK ignores unknown keys"),
                 None => "no MLTK release has this mlspl.conf field; MLTK ignores it".to_owned(),
@@ -97,17 +97,21 @@ fn check(ctx: &Context<'_>, out: &mut crate::diagnostic::Findings) {
     }
 }
 
-/// Every field name of every stanza of every release.
-fn known_fields() -> Vec<String> {
-    let mut names: Vec<String> = catalog()
-        .versions()
-        .iter()
-        .flat_map(|v| v.mlspl_conf.values())
-        .flat_map(|stanza| stanza.field_names().map(str::to_owned))
-        .collect();
-    names.sort_unstable();
-    names.dedup();
-    names
+/// Every field name of every stanza of every release, gathered once per run: the rule asks
+/// for every file with `mlspl_limits`.
+fn known_fields() -> &'static [&'static str] {
+    static NAMES: std::sync::OnceLock<Vec<&'static str>> = std::sync::OnceLock::new();
+    NAMES.get_or_init(|| {
+        let mut names: Vec<&'static str> = catalog()
+            .versions()
+            .iter()
+            .flat_map(|v| v.mlspl_conf.values())
+            .flat_map(|stanza| stanza.field_names())
+            .collect();
+        names.sort_unstable();
+        names.dedup();
+        names
+    })
 }
 
 /// Why `text` is not a valid value for `field`, if it is not.

@@ -6,7 +6,7 @@ Reads the machine-readable facts beside the format spec (default: ../shared/spec
 
   data/mltk-versions.json         per-MLTK-version knowledge (codecs, algorithms, mlspl.conf)
                                   plus the module renames seen between versions
-  schemas/options.schema.json     JSON Schema (draft 2020-12) for the `options` cell
+  schemas/options.schema.json     JSON Schema (draft-07) for the `options` cell
 
 Both outputs are committed to the repository (the Rust crate embeds them with
 `include_str!`), so re-run this script after the spec facts change and commit the result:
@@ -383,9 +383,12 @@ LEGACY_VARIABLES = {"anyOf": [{"required": ["explanatory_variables"]}, {"require
 
 
 def build_schema():
-    field_list = {"$ref": "#/$defs/fieldList"}
+    field_list = {"$ref": "#/definitions/fieldList"}
+    # Draft-07, not 2020-12: the schema needs nothing newer, editors support draft-07 best,
+    # and jsonschema checks a schema against its draft's meta-schema when compiling it; the
+    # 2020-12 one (seven vocabularies, $dynamicRef) made that half of every run's schema set-up.
     return {
-        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$schema": "http://json-schema.org/draft-07/schema#",
         "$id": "https://mltk-lint.invalid/schemas/options.schema.json",
         "title": "Splunk MLTK model file: the options cell",
         "description": (
@@ -566,15 +569,15 @@ def build_schema():
                     "Types of feature_variables/target_variable by kind of model: SageMaker/Vertex "
                     "allow \"\"; ONNX allows a string target; every other model needs lists."
                 ),
-                "if": {"$ref": "#/$defs/isSageMakerOrVertex"},
+                "if": {"$ref": "#/definitions/isSageMakerOrVertex"},
                 "then": {
                     "properties": {
-                        "feature_variables": {"$ref": "#/$defs/fieldListOrEmpty"},
-                        "target_variable": {"$ref": "#/$defs/fieldListOrEmpty"},
+                        "feature_variables": {"$ref": "#/definitions/fieldListOrEmpty"},
+                        "target_variable": {"$ref": "#/definitions/fieldListOrEmpty"},
                     }
                 },
                 "else": {
-                    "if": {"$ref": "#/$defs/isOnnx"},
+                    "if": {"$ref": "#/definitions/isOnnx"},
                     "then": {
                         "properties": {
                             "feature_variables": field_list,
@@ -596,14 +599,14 @@ def build_schema():
                 ),
                 "if": {
                     "allOf": [
-                        {"not": {"$ref": "#/$defs/isSageMakerOrVertex"}},
-                        {"not": {"$ref": "#/$defs/hasLegacyVariables"}},
+                        {"not": {"$ref": "#/definitions/isSageMakerOrVertex"}},
+                        {"not": {"$ref": "#/definitions/hasLegacyVariables"}},
                     ]
                 },
                 "then": {"required": ["feature_variables"]},
             },
         ],
-        "$defs": {
+        "definitions": {
             "fieldList": {
                 "description": "A list of field names.",
                 "type": "array",
@@ -611,7 +614,7 @@ def build_schema():
             },
             "fieldListOrEmpty": {
                 "description": "A list of field names, or \"\" (SageMaker/Vertex without a feature or prediction map).",
-                "anyOf": [{"$ref": "#/$defs/fieldList"}, {"const": ""}],
+                "anyOf": [{"$ref": "#/definitions/fieldList"}, {"const": ""}],
             },
             "isSageMakerOrVertex": {
                 "description": "Condition: a SageMaker/Vertex AI registration (5.7.x), by runtime or algo_name.",

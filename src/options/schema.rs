@@ -23,7 +23,7 @@ fn validator() -> &'static jsonschema::Validator {
     VALIDATOR.get_or_init(|| {
         let schema: serde_json::Value =
             serde_json::from_str(SCHEMA).expect("schemas/options.schema.json is JSON");
-        jsonschema::draft202012::new(&schema).expect("schemas/options.schema.json compiles")
+        jsonschema::draft7::new(&schema).expect("schemas/options.schema.json compiles")
     })
 }
 

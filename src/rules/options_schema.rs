@@ -7,7 +7,7 @@ use crate::rules::context::Cell;
 declare_rule! {
     /// ## What it does
     /// Validates the `options` object against `schemas/options.schema.json` (JSON Schema
-    /// 2020-12), reporting each violation at the offending value with its JSON pointer.
+    /// draft-07), reporting each violation at the offending value with its JSON pointer.
     ///
     /// ## Why is this bad?
     /// `apply` updates the saved options with the search's own and then indexes them: it

@@ -275,18 +275,15 @@ impl Catalog {
     pub fn any_codec(&'static self, module: &str, class: &str) -> Option<&'static str> {
         let index = self.any_codec.get_or_init(|| {
             let mut index = HashMap::new();
-            // Oldest first, so that the newest release's entry is the one left.
-            for v in &self.versions {
-                // Within a release, the first registration of a pair wins, as a search would.
-                let mut seen = std::collections::HashSet::new();
+            // Newest release first and, within a release, registrations in order: the first
+            // entry for a pair is the one a search would find, and later ones are ignored.
+            for v in self.versions.iter().rev() {
                 for r in v
                     .builtin_codecs
                     .iter()
                     .chain(v.algorithms.values().flat_map(|a| a.codecs.iter()))
                 {
-                    if seen.insert((r.module(), r.class())) {
-                        index.insert((r.module(), r.class()), r.codec());
-                    }
+                    index.entry((r.module(), r.class())).or_insert(r.codec());
                 }
             }
             index

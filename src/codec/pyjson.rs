@@ -273,11 +273,12 @@ fn needs_escape(word: u64) -> bool {
 /// `replace` is asked about every node (the root, each array element, each member value)
 /// before it is encoded; when it returns `Some(json)`, that already-encoded text is emitted
 /// in the node's place and the node is not descended into. Object keys are not nodes and are
-/// always re-escaped.
+/// always re-encoded.
 ///
 /// Integers are written from their value, a [`Number::BigInt`] as its lexeme; a float is
 /// re-formatted from its double in the spelling its lexeme used ([`spelling_of`]), or kept
-/// as its lexeme if it used neither. Strings are re-escaped with [`escape_str`]; duplicate
+/// as its lexeme if it used neither. Strings (keys too) are re-escaped with [`escape_str`],
+/// or copied when their lexeme is already what it would write; duplicate
 /// keys are written as they are. `text` must be the text `node` was parsed from (a lexeme
 /// outside it reads as empty). Nesting is handled with an explicit stack, not recursion.
 pub fn encode(
@@ -387,11 +388,36 @@ fn encode_key<S: Sink>(member: &Member, text: &str, out: &mut S, stats: &mut Sta
 }
 
 fn encode_string<S: Sink>(s: &str, lexeme: &str, out: &mut S, stats: &mut Stats) {
+    // Most keys, and the strings of a cell parsed without sharing its text: written as they
+    // were read, and a `Compare` sink skips its own text at its own place.
+    if is_own_encoding(lexeme) {
+        out.put(lexeme);
+        return;
+    }
     let start = out.position();
     escape_str(s, out);
     if out.written_since(start) != Some(lexeme) {
         stats.strings_reescaped_differently += 1;
     }
+}
+
+/// Whether `lexeme`, a JSON string lexeme with its quotes, is what `json.dumps` writes for
+/// the string it spells: printable ASCII (U+0020 to U+007E) with no `"` or `\\` inside, so
+/// nothing is escaped.
+fn is_own_encoding(lexeme: &str) -> bool {
+    let Some(inner) = lexeme
+        .as_bytes()
+        .strip_prefix(b"\"")
+        .and_then(|rest| rest.strip_suffix(b"\""))
+    else {
+        return false;
+    };
+    // Without early exit inside a chunk, the test vectorises.
+    inner.chunks(64).all(|chunk| {
+        chunk.iter().fold(true, |ok, &c| {
+            ok & (b' '..=b'~').contains(&c) & (c != b'"') & (c != b'\\')
+        })
+    })
 }
 
 fn encode_number<S: Sink>(number: Number, node: &Node, text: &str, out: &mut S, stats: &mut Stats) {
@@ -1440,6 +1466,23 @@ mod tests {
             prop_assert_eq!(&out, &py_string(&s));
             let node = parse(&out).map_err(|e| TestCaseError::fail(format!("{out:?}: {e:?}")))?;
             prop_assert_eq!(node.as_str(), Some(s.as_str()));
+        }
+
+        #[test]
+        fn a_lexeme_is_its_own_encoding_exactly_when_nothing_is_escaped(
+            s in prop::collection::vec(py_char(), 0..40).prop_map(String::from_iter)
+        ) {
+            let mut out = String::new();
+            escape_str(&s, &mut out);
+            let plain = s.bytes().all(|c| (b' '..=b'~').contains(&c) && c != b'"' && c != b'\\');
+            prop_assert_eq!(is_own_encoding(&out), plain, "{:?}", out);
+            // A lexeme that spells a plain string with escapes is not its own encoding.
+            let spelled: String = s
+                .chars()
+                .map(|c| format!("\\u{:04x}", u32::from(c) & 0xffff))
+                .collect();
+            let escaped_lexeme = format!("\"{spelled}\"");
+            prop_assert!(s.is_empty() || !is_own_encoding(&escaped_lexeme));
         }
 
         #[test]

@@ -109,8 +109,10 @@ fn walk(
             }
         };
         let path = entry.path();
+        // Following links, the walker's type is the target's (a dangling link is an error
+        // above): no system call per file.
         if entry.depth() > 0
-            && std::fs::metadata(path).is_ok_and(|m| m.is_file())
+            && entry.file_type().is_some_and(|t| t.is_file())
             && path
                 .file_name()
                 .and_then(|n| n.to_str())

@@ -103,6 +103,19 @@ pub struct Framing {
     /// Where reading stopped after [`MAX_CELLS`] cells, if it did: nothing after this offset
     /// was framed or checked.
     pub truncated_at: Option<usize>,
+    /// Cells that were not valid UTF-8 (their values are lossy).
+    pub invalid_utf8_cells: usize,
+}
+
+impl Framing {
+    /// Whether the cells prove the file valid UTF-8, so that it need not be validated again
+    /// (a pass over every byte): every byte was framed, no quote was misplaced and every cell
+    /// is valid. What is left out of the cells is ASCII (delimiters, quotes, carriage
+    /// returns), and only a quote closed in mid-cell (`"a"b`, a quote issue) can join the two
+    /// halves of a character that the file splits. `false` says nothing either way.
+    pub fn proves_utf8(&self) -> bool {
+        self.truncated_at.is_none() && self.quote_issues.is_empty() && self.invalid_utf8_cells == 0
+    }
 }
 
 /// Cells plus records framed in one file. An MLTK artifact has six cells in two records;
@@ -152,7 +165,10 @@ impl Reader<'_> {
         map.set_raw_end(end);
         let value = match String::from_utf8(std::mem::take(&mut self.field)) {
             Ok(s) => s,
-            Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+            Err(e) => {
+                self.framing.invalid_utf8_cells += 1;
+                String::from_utf8_lossy(e.as_bytes()).into_owned()
+            }
         };
         self.fields.push(Field {
             value: Arc::new(value),
@@ -507,5 +523,31 @@ mod tests {
             .map(|r| r.expect("valid").iter().map(str::to_owned).collect())
             .collect();
         assert_eq!(ours, theirs);
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig {
+            cases: 20_000,
+            failure_persistence: None,
+            ..proptest::prelude::ProptestConfig::default()
+        })]
+
+        /// CSV syntax around the pieces of multi-byte characters, whole and split, so that
+        /// quotes and line breaks land inside characters.
+        #[test]
+        fn cells_prove_utf8_only_for_valid_files(
+            bytes in proptest::collection::vec(
+                proptest::sample::select(vec![
+                    b'"', b',', b'\r', b'\n', b'a', 0xC3, 0xA9, 0xE2, 0x82, 0xAC, 0xF0, 0x9F,
+                    0x98, 0x80, 0xFF, 0xC0,
+                ]),
+                0..24,
+            )
+        ) {
+            let framing = read(&bytes);
+            if framing.proves_utf8() {
+                proptest::prop_assert!(std::str::from_utf8(&bytes).is_ok(), "{:?}", bytes);
+            }
+        }
     }
 }

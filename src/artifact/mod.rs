@@ -50,7 +50,7 @@ impl Artifact {
     pub fn parse(bytes: Vec<u8>) -> Artifact {
         let lines = LineIndex::new(&bytes);
         let framing = csv::read(&bytes);
-        let encoding = scan_encoding(&bytes);
+        let encoding = scan_encoding(&bytes, framing.proves_utf8());
         let conflict_markers = find_conflict_markers(&bytes, &lines);
         // DictReader takes the first record as the header, blank or not, then skips blank
         // records.
@@ -125,12 +125,13 @@ impl Artifact {
     }
 }
 
-fn scan_encoding(bytes: &[u8]) -> Encoding {
+/// `known_utf8`: the CSV reader's cells prove the file valid ([`csv::Framing::proves_utf8`]).
+fn scan_encoding(bytes: &[u8], known_utf8: bool) -> Encoding {
     let mut encoding = Encoding {
         bom: bytes.starts_with(b"\xEF\xBB\xBF"),
         ..Encoding::default()
     };
-    if let Err(first) = std::str::from_utf8(bytes) {
+    if !known_utf8 && let Err(first) = std::str::from_utf8(bytes) {
         let mut invalid = 0;
         for chunk in bytes.utf8_chunks() {
             invalid += chunk.invalid().len();

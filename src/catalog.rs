@@ -7,26 +7,29 @@ use std::sync::OnceLock;
 
 use serde::Deserialize;
 
+/// Embedded, so the catalog's strings borrow from it (no copy at start-up). A string with an
+/// escape (`\"`) cannot be borrowed: such fields are `String`s, and `catalog_loads_*` fails
+/// if a borrowed one ever gets one.
 const VERSIONS_JSON: &str = include_str!("../data/mltk-versions.json");
 
 /// One `[module, class, codec]` registration.
 #[derive(Debug, Clone, Deserialize)]
-pub struct Registration(pub String, pub String, pub String);
+pub struct Registration(pub &'static str, pub &'static str, pub &'static str);
 
 impl Registration {
     /// Module path of the class.
-    pub fn module(&self) -> &str {
-        &self.0
+    pub fn module(&self) -> &'static str {
+        self.0
     }
 
     /// Class name.
-    pub fn class(&self) -> &str {
-        &self.1
+    pub fn class(&self) -> &'static str {
+        self.1
     }
 
     /// Codec name, e.g. `SimpleObjectCodec`.
-    pub fn codec(&self) -> &str {
-        &self.2
+    pub fn codec(&self) -> &'static str {
+        self.2
     }
 }
 
@@ -34,7 +37,7 @@ impl Registration {
 #[derive(Debug, Clone, Deserialize)]
 pub struct Algorithm {
     /// Python module, e.g. `algos.LinearRegression`.
-    pub module: String,
+    pub module: &'static str,
     /// Whether `fit ... into` can save it.
     pub saves_model: bool,
     /// What its `register_codecs()` adds.
@@ -46,10 +49,10 @@ pub struct Algorithm {
 pub struct LimitField {
     /// `int`, `float`, `bool` or `string`.
     #[serde(rename = "type")]
-    pub kind: String,
+    pub kind: &'static str,
     /// The value MLTK ships.
     #[serde(default)]
-    pub default: Option<String>,
+    pub default: Option<&'static str>,
     /// Smallest allowed value, if the spec gives one.
     #[serde(default)]
     pub min: Option<f64>,
@@ -62,9 +65,9 @@ pub struct LimitField {
 #[derive(Debug, Clone)]
 pub struct Stanza {
     /// `default`, `algorithm`, `scoring` or `ai`.
-    pub kind: Option<String>,
+    pub kind: Option<&'static str>,
     /// Fields by name.
-    pub fields: BTreeMap<String, LimitField>,
+    pub fields: BTreeMap<&'static str, LimitField>,
 }
 
 impl Stanza {
@@ -75,17 +78,17 @@ impl Stanza {
 
     /// Every field name.
     pub fn field_names(&self) -> impl Iterator<Item = &str> {
-        self.fields.keys().map(String::as_str)
+        self.fields.keys().copied()
     }
 }
 
 /// `{"kind": "...", "<field>": {...}, ...}`, read straight into [`LimitField`]s: through
 /// `#[serde(flatten)]` and `serde_json::Value` the stanzas were a fifth of the start-up cost
 /// of every run (each field's description went into a hashed map, then was thrown away).
-impl<'de> Deserialize<'de> for Stanza {
+impl<'de: 'static> Deserialize<'de> for Stanza {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct StanzaVisitor;
-        impl<'de> serde::de::Visitor<'de> for StanzaVisitor {
+        impl<'de: 'static> serde::de::Visitor<'de> for StanzaVisitor {
             type Value = Stanza;
 
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -100,7 +103,7 @@ impl<'de> Deserialize<'de> for Stanza {
                     kind: None,
                     fields: BTreeMap::new(),
                 };
-                while let Some(key) = map.next_key::<String>()? {
+                while let Some(key) = map.next_key::<&'static str>()? {
                     if key == "kind" {
                         stanza.kind = map.next_value()?;
                     } else {
@@ -119,25 +122,25 @@ impl<'de> Deserialize<'de> for Stanza {
 #[derive(Debug, Clone, Deserialize)]
 pub struct Version {
     /// Identifier accepted by `--target-mltk`.
-    pub id: String,
+    pub id: &'static str,
     /// Other accepted spellings.
     #[serde(default)]
-    pub aliases: Vec<String>,
+    pub aliases: Vec<&'static str>,
     /// Human label.
     #[serde(default)]
-    pub label: String,
+    pub label: &'static str,
     /// Python major version MLTK runs on.
     #[serde(default)]
     pub python: u8,
     /// `.csv` or `.mlmodel`.
     #[serde(default)]
-    pub model_extension: String,
+    pub model_extension: &'static str,
     /// `codec.codecs.CODECS`.
     pub builtin_codecs: Vec<Registration>,
     /// Built-in algorithms by name.
-    pub algorithms: BTreeMap<String, Algorithm>,
+    pub algorithms: BTreeMap<&'static str, Algorithm>,
     /// mlspl.conf stanzas by name.
-    pub mlspl_conf: BTreeMap<String, Stanza>,
+    pub mlspl_conf: BTreeMap<&'static str, Stanza>,
     /// What MLTK prints for a record without a codec (`{module}`, `{class}` filled in).
     pub unknown_type_message: String,
 }
@@ -174,8 +177,7 @@ impl Version {
     /// The default `max_model_size_mb` for an algorithm, in MB.
     pub fn max_model_size_mb(&self, algo: Option<&str>) -> Option<f64> {
         self.limit_field(algo, "max_model_size_mb")?
-            .default
-            .as_deref()?
+            .default?
             .trim()
             .parse()
             .ok()
@@ -193,19 +195,20 @@ impl Version {
 #[derive(Debug, Clone, Deserialize)]
 pub struct Rename {
     /// The class.
-    pub class: String,
+    pub class: &'static str,
     /// Old module.
-    pub from: String,
+    pub from: &'static str,
     /// New module.
-    pub to: String,
+    pub to: &'static str,
     /// First release with the new module.
-    pub first_version: String,
+    pub first_version: &'static str,
     /// The library that moved it: `sklearn`, `numpy`, `scipy`, `pandas` or `python`.
     #[serde(default)]
-    pub library: String,
+    pub library: &'static str,
 }
 
 #[derive(Debug, Deserialize)]
+#[serde(bound(deserialize = "'de: 'static"))]
 struct Data {
     versions: Vec<Version>,
     #[serde(default)]
@@ -251,7 +254,7 @@ impl Catalog {
     pub fn version(&self, id: &str) -> Option<&Version> {
         self.versions
             .iter()
-            .find(|v| v.id == id || v.aliases.iter().any(|a| a == id))
+            .find(|v| v.id == id || v.aliases.contains(&id))
     }
 
     /// The releases in which some algorithm or the built-in table gives `(module, class)` a
@@ -267,7 +270,7 @@ impl Catalog {
                             .any(|r| r.module() == module && r.class() == class)
                     })
             })
-            .map(|v| v.id.as_str())
+            .map(|v| v.id)
             .collect()
     }
 
@@ -311,7 +314,7 @@ impl Catalog {
         let mut names: Vec<&str> = self
             .versions
             .iter()
-            .flat_map(|v| v.algorithms.keys().map(String::as_str))
+            .flat_map(|v| v.algorithms.keys().copied())
             .collect();
         names.sort_unstable();
         names.dedup();

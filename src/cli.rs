@@ -180,9 +180,9 @@ enum ColorArg {
 
 fn parse_version(text: &str) -> Result<String, String> {
     match catalog().version(text) {
-        Some(version) => Ok(version.id.clone()),
+        Some(version) => Ok(version.id.to_owned()),
         None => {
-            let known: Vec<&str> = catalog().versions().iter().map(|v| v.id.as_str()).collect();
+            let known: Vec<&str> = catalog().versions().iter().map(|v| v.id).collect();
             Err(format!(
                 "unknown MLTK version `{text}`; known: {}",
                 known.join(", ")

@@ -174,10 +174,10 @@ impl Config {
         if let Some(v) = table.get("target-mltk") {
             let id = v.as_str().ok_or("`target-mltk` must be a string")?;
             let version = catalog().version(id).ok_or_else(|| {
-                let known: Vec<&str> = catalog().versions().iter().map(|v| v.id.as_str()).collect();
+                let known: Vec<&str> = catalog().versions().iter().map(|v| v.id).collect();
                 format!("unknown MLTK version `{id}`; known: {}", known.join(", "))
             })?;
-            config.target_mltk = Some(version.id.clone());
+            config.target_mltk = Some(version.id.to_owned());
         }
         if let Some(v) = table.get("custom-algorithms") {
             let items = v

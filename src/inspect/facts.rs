@@ -591,14 +591,14 @@ pub fn era(module: &str, class: &str) -> Era {
         .rename_of("sklearn.linear_model.base", "LinearRegression")
         .is_some_and(|r| r.first_version == rename.first_version)
         && rename.library == "sklearn"
-        && !is_private(&rename.from)
-        && is_private(&rename.to);
+        && !is_private(rename.from)
+        && is_private(rename.to);
     let previous = catalog
         .versions()
         .iter()
         .take_while(|v| v.id != rename.first_version)
         .last()
-        .map(|v| v.id.clone());
+        .map(|v| v.id.to_owned());
     if rename.from == module {
         era.note = Some(format!(
             "old path: moved to {} in MLTK {}",
@@ -649,7 +649,7 @@ fn library_of(module: &str) -> &'static str {
 
 /// A readable span of MLTK releases: `3.4.0 to 5.x-2020`, `5.5.0 and later`, `none`.
 pub fn release_span(ids: &[String]) -> String {
-    let all: Vec<&str> = catalog().versions().iter().map(|v| v.id.as_str()).collect();
+    let all: Vec<&str> = catalog().versions().iter().map(|v| v.id).collect();
     if ids.is_empty() {
         return "no known MLTK release".to_owned();
     }

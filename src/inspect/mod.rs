@@ -206,7 +206,7 @@ pub fn inspect_bytes(path: &str, bytes: Vec<u8>, target: &'static Version) -> In
             facts: Facts::default(),
             limits: Vec::new(),
             findings: Findings {
-                target: target.id.clone(),
+                target: target.id.to_owned(),
                 errors: 0,
                 warnings: 0,
                 infos: 0,
@@ -309,8 +309,8 @@ fn limits(options: Option<&J>, algo: Option<&str>, target: &Version) -> Vec<Limi
     map.iter()
         .map(|(key, value)| {
             let field = target.limit_field(algo, key);
-            let kind = field.map(|f| f.kind.as_str());
-            let default = field.and_then(|f| f.default.clone());
+            let kind = field.map(|f| f.kind);
+            let default = field.and_then(|f| f.default.map(str::to_owned));
             let same = default.as_deref().map(|d| same_limit(value, d, kind));
             Limit {
                 key: key.clone(),
@@ -347,7 +347,7 @@ fn same_limit(value: &J, default: &str, kind: Option<&str>) -> bool {
 
 fn findings(diagnostics: &[crate::Diagnostic], target: &Version) -> Findings {
     let mut out = Findings {
-        target: target.id.clone(),
+        target: target.id.to_owned(),
         errors: 0,
         warnings: 0,
         infos: 0,

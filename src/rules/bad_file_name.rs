@@ -34,7 +34,7 @@ fn check(ctx: &Context<'_>, out: &mut crate::diagnostic::Findings) {
     let extension = if ctx.target.model_extension.is_empty() {
         ".mlmodel"
     } else {
-        ctx.target.model_extension.as_str()
+        ctx.target.model_extension
     };
     let span = ctx.file_start();
     let problem = match model_name_from_file(file_name) {

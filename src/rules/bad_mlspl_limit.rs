@@ -89,7 +89,7 @@ fn check(ctx: &Context<'_>, out: &mut crate::diagnostic::Findings) {
                 .with_help(format!(
                     "MLTK {} ships `{key} = {}` ({}); MLTK converts the value when it uses it and fails on this one",
                     ctx.target.id,
-                    field.default.as_deref().unwrap_or("?"),
+                    field.default.unwrap_or("?"),
                     field.kind
                 )),
             );
@@ -117,7 +117,7 @@ fn known_fields() -> &'static [&'static str] {
 /// Why `text` is not a valid value for `field`, if it is not.
 fn value_problem(field: &LimitField, text: &str) -> Option<String> {
     let trimmed = text.trim();
-    let number = match field.kind.as_str() {
+    let number = match field.kind {
         "int" => match parse_python_int(trimmed) {
             Some(n) => n as f64,
             None => return Some("not an integer (Python int() fails)".to_owned()),

@@ -63,7 +63,7 @@ fn check(ctx: &Context<'_>, out: &mut crate::diagnostic::Findings) {
         .get_key_value(estimator.class)
         .filter(|(_, a)| wraps(a))
         .or_else(|| ctx.target.algorithms.iter().find(|(_, a)| wraps(a)))
-        .map(|(name, _)| name.as_str());
+        .map(|(name, _)| *name);
     let mut wrapped_sorted = wrapped.clone();
     wrapped_sorted.sort_unstable();
     wrapped_sorted.dedup();

@@ -86,7 +86,7 @@ fn check(ctx: &Context<'_>, out: &mut crate::diagnostic::Findings) {
         .versions()
         .iter()
         .filter(|v| v.algorithms.contains_key(algo))
-        .map(|v| v.id.as_str())
+        .map(|v| v.id)
         .collect();
     let mut message = format!("`{algo}` is not an algorithm of MLTK {}", target.id);
     let mut help = format!("MLTK fails with: Algorithm \"{algo}\" cannot be loaded");
@@ -99,7 +99,7 @@ fn check(ctx: &Context<'_>, out: &mut crate::diagnostic::Findings) {
         help.push_str(&format!(
             " unless {app} is installed; declare it with --custom-algorithm {algo} if it is"
         ));
-    } else if let Some(suggestion) = closest(algo, target.algorithms.keys().map(String::as_str)) {
+    } else if let Some(suggestion) = closest(algo, target.algorithms.keys().copied()) {
         help = format!("did you mean `{suggestion}`? {help}");
     } else {
         help.push_str(&format!(

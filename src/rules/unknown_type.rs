@@ -154,8 +154,8 @@ fn unknown(
         target.unknown_type_error(module, class)
     );
     if let Some(rename) = catalog.rename_of(module, class) {
-        let (from, to) = (&rename.from, &rename.to);
-        let mover = match rename.library.as_str() {
+        let (from, to) = (rename.from, rename.to);
+        let mover = match rename.library {
             "sklearn" => "scikit-learn",
             "python" => "Python 3",
             "" => "the library",

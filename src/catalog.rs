@@ -77,7 +77,7 @@ impl Stanza {
     }
 
     /// Every field name.
-    pub fn field_names(&self) -> impl Iterator<Item = &str> {
+    pub fn field_names(&self) -> impl Iterator<Item = &'static str> + '_ {
         self.fields.keys().copied()
     }
 }
@@ -275,7 +275,7 @@ impl Catalog {
     }
 
     /// The codec any release uses for `(module, class)`, newest first.
-    pub fn any_codec(&'static self, module: &str, class: &str) -> Option<&'static str> {
+    pub fn any_codec(&self, module: &str, class: &str) -> Option<&'static str> {
         let index = self.any_codec.get_or_init(|| {
             let mut index = HashMap::new();
             // Newest release first and, within a release, registrations in order: the first
@@ -291,8 +291,8 @@ impl Catalog {
             }
             index
         });
-        // Keys borrow the catalog; the map is covariant, so the lookup borrows `module` and
-        // `class` for as long as the call, with no allocation per record.
+        // The keys are `&'static str` (the embedded JSON); the map is covariant, so the lookup
+        // borrows `module` and `class` for as long as the call, with no allocation per record.
         let index: &HashMap<(&str, &str), &'static str> = index;
         index.get(&(module, class)).copied()
     }

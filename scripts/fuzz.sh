@@ -75,6 +75,49 @@ for i, f in enumerate(files):
             put("npz", "f%03d_%d" % (i, j), b)
 for i, f in enumerate(sorted((root / "tests/hostile").glob("*.pkl")) + sorted((root / "tests/hostile").glob("*.joblib"))):
     put("pickle", "p%03d" % i, f.read_bytes())
+
+# Dictionaries for the JSON targets: every short string the seeds' cells hold (codec record
+# keys, module and class names, option names) and the NPY header and pickle tokens the
+# decoders look for, base64 forms included, so mutations reach a codec record's branches
+# without guessing its key byte by byte. libFuzzer's own comparison tracing finds some of
+# these too, one at a time.
+def dict_file(target, tokens):
+    out = root / "target/fuzz-dicts"
+    out.mkdir(parents=True, exist_ok=True)
+    def esc(t):
+        return "".join(c if 32 <= ord(c) < 127 and c not in '"\\' else "\\x%02x" % ord(c) for c in t)
+    lines = ['"%s"' % esc(t) for t in sorted(set(tokens)) if 0 < len(t) <= 64 and all(ord(c) < 256 for c in t)]
+    (out / (target + ".dict")).write_text("\n".join(lines) + "\n")
+strings = {"model_cell": set(), "options": set()}
+for target in strings:
+    for seed in (corpus / target).glob("f[0-9][0-9][0-9]"):
+        try:
+            todo = [json.loads(seed.read_bytes())]
+        except (ValueError, RecursionError):  # the hostile seeds: 100k-deep nesting
+            continue
+        while todo:
+            v = todo.pop()
+            if isinstance(v, dict):
+                # A codec record's keys, its type and its attribute names: not the keys of
+                # plain dicts inside it (a TF-IDF vocabulary would bury the rest).
+                if target == "options" or "__mlspl_type" in v or "dict" in v:
+                    strings[target].update(v)
+                    for name in v.get("__mlspl_type", []) if target == "model_cell" else []:
+                        strings[target].add(str(name))
+                    if isinstance(v.get("dict"), dict):
+                        strings[target].update(v["dict"])
+                todo.extend(v.values())
+            elif isinstance(v, list):
+                todo.extend(v)
+npy = ["\x93NUMPY\x01\x00", "\x93NUMPY\x02\x00", "\x93NUMPY\x03\x00", "{'descr': '", "'fortran_order': False, ",
+       "'fortran_order': True, ", "'shape': (", "), }", "<f8", "<i8", "|b1", "<U", "|O", "|S", "|V", ">f4", "<c16", "[('"]
+pickle = ["(dp0\n", "(lp0\n", "S'", "'\np1\n", "I1\n", "F0.5\n", "c__builtin__\nset\n", "cnumpy\nndarray\n",
+          "g0\n", "p0\n", "tp1\n", "sb.", "R.", "\n.", "\x80\x02", "\x80\x04\x95", "\x80\x05\x95"]
+binary = npy[:3] + ["\x80\x02", "\x80\x04\x95", "PK\x03\x04"]
+b64 = [base64.b64encode(t.encode("latin-1")).decode().rstrip("=")[:-1] for t in binary]
+b64 += [base64.b64encode(("\x93NUMPY\x01\x00v\x00{'descr': '" + d).encode("latin-1")).decode()[:40] for d in ("<f8", "<i8", "|b1", "<U")]
+dict_file("model_cell", strings["model_cell"] | set(npy) | set(pickle) | set(b64))
+dict_file("options", strings["options"])
 PY
 
 # Full libFuzzer output goes to target/fuzz-logs/<target>.log, each line prefixed with the
@@ -106,11 +149,13 @@ fi
 run_target() {
   local t=$1 start=$SECONDS line now=0 cov=0 c cov_at=0 stopped="" fifo fpid last_new stat
   mkdir -p "artifacts/$t"
+  local dict=()
+  [ -f "$LOGS/../fuzz-dicts/$t.dict" ] && dict=(-dict="$LOGS/../fuzz-dicts/$t.dict")
   fifo="$LOGS/$t.fifo"
   rm -f "$fifo" && mkfifo "$fifo"
   "$BIN_DIR/$t" "corpus/$t" -artifact_prefix="artifacts/$t/" \
     -max_total_time="$SECONDS_EACH" -rss_limit_mb=2048 -timeout="$UNIT_TIMEOUT" -max_len="$MAX_LEN" \
-    -print_final_stats=1 >"$fifo" 2>&1 &
+    -print_final_stats=1 "${dict[@]}" >"$fifo" 2>&1 &
   fpid=$!
   # read -t: check the plateau even while libFuzzer prints nothing (its pulses grow rare).
   while true; do

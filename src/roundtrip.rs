@@ -275,18 +275,21 @@ fn cell_len_if_written(value: &str, only_field: bool, raw: &[u8]) -> Option<usiz
 /// The `\r` of each `\r\n` inside a quoted cell was folded by universal newlines; put it
 /// back where the file had it (canonical output keeps MLTK's `\r\n`, which is the same).
 fn restore_carriage_returns(field: &Field, _mode: Mode) -> Cow<'_, str> {
-    let points: Vec<usize> = field
-        .map
-        .dropped_points()
-        .filter(|(_, why)| *why == Dropped::CarriageReturn)
-        .map(|(at, _)| at)
-        .collect();
-    if points.is_empty() {
+    // Walked twice rather than collected: a cell of `\r\n` has one point every two bytes.
+    let points = || {
+        field
+            .map
+            .dropped_points()
+            .filter(|(_, why)| *why == Dropped::CarriageReturn)
+            .map(|(at, _)| at)
+    };
+    let count = points().count();
+    if count == 0 {
         return Cow::Borrowed(&field.value);
     }
-    let mut out = String::with_capacity(field.value.len() + points.len());
+    let mut out = String::with_capacity(field.value.len() + count);
     let mut last = 0;
-    for at in points {
+    for at in points() {
         out.push_str(&field.value[last..at]);
         out.push('\r');
         last = at;

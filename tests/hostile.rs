@@ -261,6 +261,37 @@ fn many_tiny_csv_pieces_stay_within_bounds() {
     }
 }
 
+/// Quoted cells made of what decoding drops or splits lines at: every `""` and `\r\n` is a
+/// drop point in the cell's map back to the file, every `\r` and `\r\n` a line start. Until
+/// 2026-11-29 the first two broke the memory bound (16 MB cells: `\r\n` peaked at 352 MB and
+/// `""` at 240 MB in the release build, against 8 x 16 MB + 64 MiB = 189 MB): 16-byte drop
+/// points in a doubling vector, 8-byte line starts, and MLTK401 collecting the `\r\n`
+/// positions again. Measured once each (the debug build takes seconds per case).
+#[test]
+fn quoted_cells_of_drops_and_line_breaks_stay_within_bounds() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cases: [(&str, &[u8]); 3] = [
+        ("doubled_quotes", b"\"\""),
+        ("crlf", b"\r\n"),
+        ("carriage_returns", b"\r"),
+    ];
+    for (name, piece) in cases {
+        let path = dir.path().join(format!("__mlspl_{name}.mlmodel"));
+        let mut bytes = b"algo,model,options\r\nX,\"".to_vec();
+        bytes.extend(piece.repeat(16_000_000 / piece.len()));
+        bytes.extend(b"\",{}\r\n");
+        std::fs::write(&path, &bytes).expect("write");
+        match peak_rss_kib(&[path.as_os_str()]) {
+            Some(peak_kib) => assert_within_bound(peak_kib, bytes.len() as u64 / 1024),
+            // Without /usr/bin/time, at least no crash and no hang.
+            None => {
+                let run = run(&[path.as_os_str()], Duration::from_secs(120));
+                assert!(run.codes.contains("MLTK101"), "{name}: {:?}", run.codes);
+            }
+        }
+    }
+}
+
 /// Peak RSS of one run, via `/usr/bin/time -v` when it is installed.
 fn peak_rss_kib(args: &[&std::ffi::OsStr]) -> Option<u64> {
     let time = Path::new("/usr/bin/time");

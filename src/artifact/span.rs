@@ -82,12 +82,109 @@ pub struct LineColumn {
 /// newlines, which is how MLTK reads the file), so `\r\r\n` ends two lines.
 #[derive(Debug, Clone)]
 pub struct LineIndex {
-    starts: Vec<usize>,
+    starts: Offsets,
     len: usize,
     /// Column (0-based, in characters) at every [`BLOCK`]-byte boundary of the file, built
     /// on first need: a column on a long line is counted from the nearest boundary, not
     /// from the line start, so thousands of findings on one long line stay linear.
     block_columns: std::sync::OnceLock<Vec<usize>>,
+}
+
+/// Offsets, 4 bytes each while they fit and 8 once one does not. The line starts of a file
+/// of line breaks and the drop points of a cell of `""` pairs have an entry every byte or
+/// two, so their width is most of the memory bound (docs/robustness.md, "Memory and time
+/// bound"): 8-byte entries took eight times such a file, or more while a vector doubled.
+#[derive(Debug, Clone)]
+enum Offsets {
+    Narrow(Vec<u32>),
+    Wide(Vec<u64>),
+}
+
+impl Default for Offsets {
+    fn default() -> Self {
+        Offsets::Narrow(Vec::new())
+    }
+}
+
+impl Offsets {
+    fn with_capacity(capacity: usize) -> Self {
+        Offsets::Narrow(Vec::with_capacity(capacity))
+    }
+
+    fn reserve_exact(&mut self, additional: usize) {
+        match self {
+            Offsets::Narrow(values) => values.reserve_exact(additional),
+            Offsets::Wide(values) => values.reserve_exact(additional),
+        }
+    }
+
+    // Inlined: the CSV reader pushes a drop point for every `""` of a model cell.
+    #[inline]
+    fn push(&mut self, value: u64) {
+        match self {
+            Offsets::Narrow(values) => match u32::try_from(value) {
+                Ok(narrow) => values.push(narrow),
+                Err(_) => self.widen_and_push(value),
+            },
+            Offsets::Wide(values) => values.push(value),
+        }
+    }
+
+    #[cold]
+    fn widen_and_push(&mut self, value: u64) {
+        if let Offsets::Narrow(values) = self {
+            let mut wide = Vec::with_capacity(values.capacity().max(values.len() + 1));
+            wide.extend(values.iter().map(|&v| u64::from(v)));
+            *self = Offsets::Wide(wide);
+        }
+        if let Offsets::Wide(values) = self {
+            values.push(value);
+        }
+    }
+
+    fn len(&self) -> usize {
+        match self {
+            Offsets::Narrow(values) => values.len(),
+            Offsets::Wide(values) => values.len(),
+        }
+    }
+
+    fn get(&self, index: usize) -> Option<u64> {
+        match self {
+            Offsets::Narrow(values) => values.get(index).map(|&v| u64::from(v)),
+            Offsets::Wide(values) => values.get(index).copied(),
+        }
+    }
+
+    /// The index of the first value for which `before` is false (all values for which it
+    /// is true come first).
+    fn partition_point(&self, before: impl Fn(u64) -> bool) -> usize {
+        match self {
+            Offsets::Narrow(values) => values.partition_point(|&v| before(u64::from(v))),
+            Offsets::Wide(values) => values.partition_point(|&v| before(v)),
+        }
+    }
+
+    fn iter(&self) -> impl Iterator<Item = u64> + '_ {
+        let (narrow, wide) = match self {
+            Offsets::Narrow(values) => (Some(values.iter().map(|&v| u64::from(v))), None),
+            Offsets::Wide(values) => (None, Some(values.iter().copied())),
+        };
+        narrow
+            .into_iter()
+            .flatten()
+            .chain(wide.into_iter().flatten())
+    }
+}
+
+/// `usize` to `u64`, lossless on every target Rust supports.
+fn wide(offset: usize) -> u64 {
+    offset as u64
+}
+
+/// `u64` back to `usize`: only ever a value that came from a `usize`.
+fn narrow(offset: u64) -> usize {
+    offset as usize
 }
 
 /// Distance between the column checkpoints of [`LineIndex`].
@@ -109,7 +206,7 @@ impl LineIndex {
         // Counted first so that the index is allocated once at its size: a file of line
         // breaks has a start every byte, and a doubling vector would peak at twice that.
         let breaks = memchr::memchr2_iter(b'\n', b'\r', bytes).count();
-        let mut starts = Vec::with_capacity(breaks + 1);
+        let mut starts = Offsets::with_capacity(breaks + 1);
         starts.push(0);
         // memchr2 skips the long lines of a model (one line can be the whole cell) a vector
         // at a time.
@@ -120,9 +217,9 @@ impl LineIndex {
             }
             if bytes[i] == b'\r' && bytes.get(i + 1) == Some(&b'\n') {
                 skip_lf_at = i + 1;
-                starts.push(i + 2);
+                starts.push(wide(i + 2));
             } else {
-                starts.push(i + 1);
+                starts.push(wide(i + 1));
             }
         }
         LineIndex {
@@ -139,16 +236,16 @@ impl LineIndex {
 
     /// The 0-based line holding `offset`.
     pub fn line_of(&self, offset: usize) -> usize {
-        let offset = offset.min(self.len);
-        match self.starts.binary_search(&offset) {
-            Ok(line) => line,
-            Err(next) => next - 1,
-        }
+        let offset = wide(offset.min(self.len));
+        // Line 0 starts at 0, so at least one line starts by any offset.
+        self.starts
+            .partition_point(|start| start <= offset)
+            .saturating_sub(1)
     }
 
     /// Byte offset where 0-based `line` starts.
     pub fn line_start(&self, line: usize) -> usize {
-        self.starts.get(line).copied().unwrap_or(self.len)
+        self.starts.get(line).map_or(self.len, narrow)
     }
 
     /// Line and column of `offset`; the column counts characters of `bytes` (invalid UTF-8
@@ -208,7 +305,34 @@ pub enum Dropped {
 #[derive(Debug, Clone, Default)]
 pub struct CellMap {
     raw: Span,
-    dropped: Vec<(usize, Dropped)>,
+    /// Drop points: the decoded offset shifted left by two, and why in the low two bits
+    /// ([`drop_point`]).
+    dropped: Offsets,
+}
+
+/// A drop point as [`CellMap`] stores it.
+fn drop_point(decoded: usize, why: Dropped) -> u64 {
+    let why = match why {
+        Dropped::Quote => 0,
+        Dropped::DoubledQuote => 1,
+        Dropped::CarriageReturn => 2,
+    };
+    // Offsets are below the file size, far from the top two bits.
+    wide(decoded) << 2 | why
+}
+
+/// The decoded offset of a stored drop point.
+fn drop_at(point: u64) -> usize {
+    narrow(point >> 2)
+}
+
+/// Why a stored drop point dropped a byte.
+fn drop_why(point: u64) -> Dropped {
+    match point & 3 {
+        0 => Dropped::Quote,
+        1 => Dropped::DoubledQuote,
+        _ => Dropped::CarriageReturn,
+    }
 }
 
 impl CellMap {
@@ -216,14 +340,20 @@ impl CellMap {
     pub fn new(raw: Span) -> Self {
         CellMap {
             raw,
-            dropped: Vec::new(),
+            dropped: Offsets::default(),
         }
     }
 
     /// Record that a raw byte was dropped just before decoded offset `decoded`.
     /// Calls must come in increasing order of `decoded`.
     pub fn push_dropped(&mut self, decoded: usize, why: Dropped) {
-        self.dropped.push((decoded, why));
+        self.dropped.push(drop_point(decoded, why));
+    }
+
+    /// Make room for `additional` more drop points at once (the reader counts a quoted
+    /// cell's `""` pairs before copying it), so that the list is not doubled into place.
+    pub fn reserve(&mut self, additional: usize) {
+        self.dropped.reserve_exact(additional);
     }
 
     /// Set where the raw cell ends, once the reader knows.
@@ -233,7 +363,9 @@ impl CellMap {
 
     /// The recorded drop points, in order.
     pub fn dropped_points(&self) -> impl Iterator<Item = (usize, Dropped)> + '_ {
-        self.dropped.iter().copied()
+        self.dropped
+            .iter()
+            .map(|point| (drop_at(point), drop_why(point)))
     }
 
     /// The cell's raw bytes in the file, quotes included.
@@ -243,12 +375,14 @@ impl CellMap {
 
     /// Whether the cell was quoted.
     pub fn is_quoted(&self) -> bool {
-        matches!(self.dropped.first(), Some((0, Dropped::Quote)))
+        self.dropped.get(0) == Some(drop_point(0, Dropped::Quote))
     }
 
     /// File offset of the decoded byte at `decoded`.
     pub fn offset(&self, decoded: usize) -> usize {
-        let before = self.dropped.partition_point(|&(at, _)| at <= decoded);
+        let before = self
+            .dropped
+            .partition_point(|point| drop_at(point) <= decoded);
         (self.raw.start + decoded + before).min(self.raw.end)
     }
 
@@ -259,10 +393,10 @@ impl CellMap {
             return Span::at(start);
         }
         let mut end = self.offset(decoded.end - 1) + 1;
-        let after = self.dropped.partition_point(|&(at, _)| at < decoded.end);
-        if let Some(&(at, Dropped::DoubledQuote)) = self.dropped.get(after)
-            && at == decoded.end
-        {
+        let after = self
+            .dropped
+            .partition_point(|point| drop_at(point) < decoded.end);
+        if self.dropped.get(after) == Some(drop_point(decoded.end, Dropped::DoubledQuote)) {
             end += 1;
         }
         Span::new(start, end.min(self.raw.end))
@@ -272,6 +406,43 @@ impl CellMap {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn offsets_widen_when_a_value_does_not_fit() {
+        let mut offsets = Offsets::with_capacity(2);
+        offsets.push(7);
+        offsets.push(u64::from(u32::MAX));
+        assert!(matches!(offsets, Offsets::Narrow(_)));
+        let big = u64::from(u32::MAX) + 5;
+        offsets.push(big);
+        assert!(matches!(offsets, Offsets::Wide(_)));
+        offsets.push(big + 1);
+        assert_eq!(
+            offsets.iter().collect::<Vec<_>>(),
+            [7, u64::from(u32::MAX), big, big + 1]
+        );
+        assert_eq!(offsets.len(), 4);
+        assert_eq!(offsets.get(2), Some(big));
+        assert_eq!(offsets.get(4), None);
+        assert_eq!(offsets.partition_point(|v| v < big), 2);
+    }
+
+    #[test]
+    fn drop_points_keep_their_offset_and_reason() {
+        let mut map = CellMap::new(Span::at(10));
+        map.push_dropped(0, Dropped::Quote);
+        map.push_dropped(3, Dropped::CarriageReturn);
+        map.push_dropped(5, Dropped::DoubledQuote);
+        assert!(map.is_quoted());
+        assert_eq!(
+            map.dropped_points().collect::<Vec<_>>(),
+            [
+                (0, Dropped::Quote),
+                (3, Dropped::CarriageReturn),
+                (5, Dropped::DoubledQuote)
+            ]
+        );
+    }
 
     #[test]
     fn line_index_handles_every_terminator() {

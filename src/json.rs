@@ -45,6 +45,12 @@ use std::sync::Arc;
 /// Default for [`ParseOptions::max_depth`].
 pub const DEFAULT_MAX_DEPTH: usize = 1000;
 
+/// Default for [`ParseOptions::max_values`]: far above any real model cell (arrays are
+/// base64 NPY, one value each: the corpus's largest cell has 6,054 values, a generated
+/// 100 MB random forest 12,763), and it keeps a hostile cell's parse tree near 60 MB
+/// (docs/robustness.md, "Memory and time bound").
+pub const DEFAULT_MAX_VALUES: usize = 500_000;
+
 /// Options for [`parse_with`] and [`parse_with_stats`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ParseOptions {
@@ -52,12 +58,17 @@ pub struct ParseOptions {
     /// nest deeper than this fails with [`ParseErrorKind::DepthLimit`].
     /// `1` allows `[1]` but not `[[1]]`; `0` allows scalars only.
     pub max_depth: usize,
+    /// Maximum number of values (scalars and containers, the root included;
+    /// object keys are not counted). A document with more fails with
+    /// [`ParseErrorKind::ValueLimit`] at the first value over the limit.
+    pub max_values: usize,
 }
 
 impl Default for ParseOptions {
     fn default() -> Self {
         Self {
             max_depth: DEFAULT_MAX_DEPTH,
+            max_values: DEFAULT_MAX_VALUES,
         }
     }
 }
@@ -541,13 +552,29 @@ pub enum ParseErrorKind {
         /// The [`ParseOptions::max_depth`] in force.
         max: usize,
     },
+    /// Ours, not Python's: `more than N values`, at the first value over
+    /// the limit. Each value costs tens of bytes in the tree, and a cell of
+    /// `0,0,0,...` has a value every two bytes.
+    ValueLimit {
+        /// The [`ParseOptions::max_values`] in force.
+        max: usize,
+    },
 }
 
 impl ParseErrorKind {
     /// Whether Python's `json.loads` raises `JSONDecodeError` with this
-    /// message (false only for [`ParseErrorKind::DepthLimit`]).
+    /// message (false for our own limits).
     pub fn is_python_error(&self) -> bool {
-        !matches!(self, ParseErrorKind::DepthLimit { .. })
+        !self.is_limit()
+    }
+
+    /// Whether this is one of our own limits ([`ParseErrorKind::DepthLimit`],
+    /// [`ParseErrorKind::ValueLimit`]), not a syntax error.
+    pub fn is_limit(&self) -> bool {
+        matches!(
+            self,
+            ParseErrorKind::DepthLimit { .. } | ParseErrorKind::ValueLimit { .. }
+        )
     }
 }
 
@@ -568,6 +595,9 @@ impl fmt::Display for ParseErrorKind {
             ParseErrorKind::UnexpectedBom => "Unexpected UTF-8 BOM (decode using utf-8-sig)",
             ParseErrorKind::DepthLimit { max } => {
                 return write!(f, "nesting deeper than {max} levels");
+            }
+            ParseErrorKind::ValueLimit { max } => {
+                return write!(f, "more than {max} values");
             }
         };
         f.write_str(msg)
@@ -694,6 +724,8 @@ fn parse_inner(
         shared,
         pos: 0,
         max_depth: opts.max_depth,
+        values_left: opts.max_values,
+        max_values: opts.max_values,
         lone_surrogates: 0,
     };
     let root = parser.parse_document()?;
@@ -725,6 +757,9 @@ struct Parser<'t> {
     shared: Option<&'t Arc<String>>,
     pos: usize,
     max_depth: usize,
+    /// Values the limit still allows.
+    values_left: usize,
+    max_values: usize,
     lone_surrogates: usize,
 }
 
@@ -784,6 +819,15 @@ impl<'t> Parser<'t> {
         let mut stack: Vec<Frame> = Vec::new();
         'value: loop {
             let start = self.pos;
+            let Some(left) = self.values_left.checked_sub(1) else {
+                return Err(err(
+                    start,
+                    ParseErrorKind::ValueLimit {
+                        max: self.max_values,
+                    },
+                ));
+            };
+            self.values_left = left;
             let mut node = match self.peek() {
                 Some(b'[') => {
                     self.check_depth(stack.len(), start)?;
@@ -1707,7 +1751,10 @@ mod tests {
             parse(&nest(1001)).unwrap_err().kind,
             ParseErrorKind::DepthLimit { max: 1000 }
         );
-        let opts = ParseOptions { max_depth: 2 };
+        let opts = ParseOptions {
+            max_depth: 2,
+            ..ParseOptions::default()
+        };
         assert!(parse_with("[{\"a\":[]}]", &opts).is_err());
         assert!(parse_with("[{\"a\":1},[]]", &opts).is_ok());
         let e = parse_with("[{\"a\":[]}]", &opts).unwrap_err();
@@ -1715,7 +1762,10 @@ mod tests {
             (e.offset, e.kind),
             (6, ParseErrorKind::DepthLimit { max: 2 })
         );
-        let scalars_only = ParseOptions { max_depth: 0 };
+        let scalars_only = ParseOptions {
+            max_depth: 0,
+            ..ParseOptions::default()
+        };
         assert!(parse_with("1", &scalars_only).is_ok());
         assert!(parse_with("[]", &scalars_only).is_err());
     }
@@ -1726,10 +1776,26 @@ mod tests {
         // raised limit (dropping the tree recurses, so stay moderate).
         let n = 5000;
         let text = "[".repeat(n) + &"]".repeat(n);
-        let node = parse_with(&text, &ParseOptions { max_depth: n }).unwrap();
+        let node = parse_with(
+            &text,
+            &ParseOptions {
+                max_depth: n,
+                ..ParseOptions::default()
+            },
+        )
+        .unwrap();
         assert_eq!(node.span, 0..2 * n);
         let text = "{\"k\":".repeat(n) + "1" + &"}".repeat(n);
-        assert!(parse_with(&text, &ParseOptions { max_depth: n }).is_ok());
+        assert!(
+            parse_with(
+                &text,
+                &ParseOptions {
+                    max_depth: n,
+                    ..ParseOptions::default()
+                }
+            )
+            .is_ok()
+        );
     }
 
     #[test]

@@ -24,6 +24,8 @@ pub struct Limits {
     pub max_file_size: u64,
     /// Deepest JSON nesting accepted in the `model` and `options` cells.
     pub json_max_depth: usize,
+    /// Most JSON values accepted in each of the `model` and `options` cells.
+    pub json_max_values: usize,
     /// Longest single JSON string (value or key) accepted in the `model` and `options` cells,
     /// in bytes (after unescaping). A longer `model` string (e.g. a base64 payload) is not
     /// decoded.
@@ -49,6 +51,7 @@ impl Default for Limits {
         Limits {
             max_file_size: DEFAULT_MAX_FILE_SIZE,
             json_max_depth: crate::json::DEFAULT_MAX_DEPTH,
+            json_max_values: crate::json::DEFAULT_MAX_VALUES,
             max_string_len: DEFAULT_MAX_STRING_LEN,
             npy: npy::Limits::default(),
             npz: npz::Limits::default(),
@@ -63,6 +66,7 @@ impl Limits {
     pub fn json_options(&self) -> crate::json::ParseOptions {
         crate::json::ParseOptions {
             max_depth: self.json_max_depth,
+            max_values: self.json_max_values,
         }
     }
 
@@ -146,6 +150,14 @@ pub static TABLE: &[LimitSpec] = &[
         pickle_what: None,
         get: |l| to_u64(l.json_max_depth),
         set: |l, v| l.json_max_depth = to_usize(v),
+    },
+    LimitSpec {
+        name: "json-values",
+        unit: Unit::Count,
+        about: "JSON values (scalars and containers) in each of the model and options cells",
+        pickle_what: None,
+        get: |l| to_u64(l.json_max_values),
+        set: |l, v| l.json_max_values = to_usize(v),
     },
     LimitSpec {
         name: "string-length",

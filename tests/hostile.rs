@@ -212,12 +212,79 @@ fn a_100_mb_single_line_is_linted_within_bounds() {
     }
 }
 
-/// The stated bound (docs/robustness.md): peak RSS <= 8 x file size + 64 MiB.
+/// The stated bound (docs/robustness.md) for an input with few JSON values: peak RSS <= 8 x
+/// file size + 64 MiB.
 fn assert_within_bound(peak_kib: u64, file_kib: u64) {
+    assert_within_bound_with_values(peak_kib, file_kib, 0);
+}
+
+/// The stated bound: peak RSS <= 8 x file size + 64 MiB + 192 bytes per JSON value parsed.
+fn assert_within_bound_with_values(peak_kib: u64, file_kib: u64, values: u64) {
+    let bound_kib = 8 * file_kib + 64 * 1024 + values * 192 / 1024;
     assert!(
-        peak_kib <= 8 * file_kib + 64 * 1024,
-        "peak RSS {peak_kib} KiB for a {file_kib} KiB file exceeds 8 x size + 64 MiB"
+        peak_kib <= bound_kib,
+        "peak RSS {peak_kib} KiB for a {file_kib} KiB file with {values} JSON values exceeds \
+         8 x size + 64 MiB + 192 B per value ({bound_kib} KiB)"
     );
+}
+
+/// Cells of the tiniest JSON values (a value every two bytes: each costs tens of bytes in
+/// the parse tree), just under the `json-values` limit in both cells, then over it. Until
+/// 2026-11-29 nothing capped them: a 10 MB cell of `0,` peaked at 528 MB in the release
+/// build.
+#[test]
+fn json_cells_of_tiny_values_stay_within_bounds() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let under = 499_990;
+    // Name, the repeated piece, and what opens and closes the container.
+    type Case = (&'static str, &'static [u8], &'static [u8], &'static [u8]);
+    let cases: [Case; 3] = [
+        ("zeros", b"0,", b"[", b"0]"),
+        ("empty_objects", b"{},", b"[", b"{}]"),
+        ("members", b"\"\"\"\":0,", b"{", b"\"\"a\"\":0}"),
+    ];
+    for (name, piece, head, tail) in cases {
+        let cell = |count: usize| {
+            let mut cell = b"\"".to_vec();
+            cell.extend(head);
+            cell.extend(piece.repeat(count));
+            cell.extend(tail);
+            cell.push(b'"');
+            cell
+        };
+        // Both cells full: the worst case of the default limits.
+        let path = dir.path().join(format!("__mlspl_{name}.mlmodel"));
+        let mut bytes = b"algo,model,options\r\nX,".to_vec();
+        bytes.extend(cell(under));
+        bytes.push(b',');
+        bytes.extend(cell(under));
+        bytes.extend(b"\r\n");
+        std::fs::write(&path, &bytes).expect("write");
+        let full = run(&[path.as_os_str()], Duration::from_secs(120));
+        assert!(!full.codes.contains("MLTK109"), "{name}: {:?}", full.codes);
+        if let Some(peak_kib) = peak_rss_kib(&[path.as_os_str()]) {
+            // `under` values in the container, one more in it and the container itself.
+            let values = 2 * (under as u64 + 2);
+            assert_within_bound_with_values(peak_kib, bytes.len() as u64 / 1024, values);
+        }
+        // One cell over the limit: not decoded, reported as such.
+        let over = dir.path().join(format!("__mlspl_{name}_over.mlmodel"));
+        let mut bytes = b"algo,model,options\r\nX,".to_vec();
+        bytes.extend(cell(under + 10));
+        bytes.extend(b",{}\r\n");
+        std::fs::write(&over, &bytes).expect("write");
+        let over_run = run(&[over.as_os_str()], Duration::from_secs(120));
+        assert!(
+            over_run.codes.contains("MLTK109"),
+            "{name}: {:?}",
+            over_run.codes
+        );
+        assert!(
+            !over_run.codes.contains("MLTK101"),
+            "{name}: {:?}",
+            over_run.codes
+        );
+    }
 }
 
 /// Inputs of many tiny CSV pieces: each stays within the memory bound and time, and says

@@ -76,6 +76,7 @@ impl Input {
 const CASES: &[(&str, &str, Input)] = &[
     ("file-size", "1K", Input::LinearRegression),
     ("json-depth", "2", Input::LinearRegression),
+    ("json-values", "5", Input::LinearRegression),
     ("string-length", "64", Input::LinearRegression),
     ("npy-elements", "0", Input::LinearRegression),
     ("npy-header", "32", Input::LinearRegression),

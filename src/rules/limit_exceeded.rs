@@ -42,9 +42,10 @@ declare_rule! {
     };
 }
 
-/// Whether a JSON error is mltk-lint's own nesting limit (reported here, not as MLTK101/201).
-pub(crate) fn is_depth_limit(error: &ParseError) -> bool {
-    matches!(error.kind, ParseErrorKind::DepthLimit { .. })
+/// Whether a JSON error is one of mltk-lint's own limits (reported here, not as
+/// MLTK101/201).
+pub(crate) fn is_json_limit(error: &ParseError) -> bool {
+    error.kind.is_limit()
 }
 
 fn check(ctx: &Context<'_>, out: &mut crate::diagnostic::Findings) {
@@ -62,13 +63,13 @@ fn check(ctx: &Context<'_>, out: &mut crate::diagnostic::Findings) {
         );
     }
     if let ModelCell::NotJson(error) = ctx.model_cell {
-        if is_depth_limit(error) {
-            out.push(depth(ctx, Cell::Model, error));
+        if is_json_limit(error) {
+            out.push(json_limit(ctx, Cell::Model, error));
         }
     }
     if let OptionsCell::NotJson { error, .. } = ctx.options {
-        if is_depth_limit(error) {
-            out.push(depth(ctx, Cell::Options, error));
+        if is_json_limit(error) {
+            out.push(json_limit(ctx, Cell::Options, error));
         }
     }
     if let ModelCell::Pickle(Err(error @ ScanError::LimitExceeded { what, .. })) = ctx.model_cell {
@@ -116,17 +117,27 @@ fn check(ctx: &Context<'_>, out: &mut crate::diagnostic::Findings) {
     }
 }
 
-fn depth(ctx: &Context<'_>, cell: Cell, error: &ParseError) -> Diagnostic {
+fn json_limit(ctx: &Context<'_>, cell: Cell, error: &ParseError) -> Diagnostic {
+    let (name, help) = match error.kind {
+        ParseErrorKind::ValueLimit { .. } => (
+            "json-values",
+            "real model cells hold thousands of values (arrays are base64 NPY payloads, one value each); if this one is genuine, raise the limit",
+        ),
+        _ => (
+            "json-depth",
+            "Python's json module fails with RecursionError near the default depth (1000); no real model nests this deep",
+        ),
+    };
     Diagnostic::new(
         &LIMIT_EXCEEDED,
         ctx.char_span_at(cell, error.offset),
         format!(
             "the `{}` cell is not decoded: {error} {}",
             cell.name(),
-            limits::tag("json-depth")
+            limits::tag(name)
         ),
     )
-    .with_help("Python's json module fails with RecursionError near the default depth (1000); no real model nests this deep")
+    .with_help(help)
 }
 
 /// Strings (values and keys) of the `options` cell longer than the string limit. (The `model`

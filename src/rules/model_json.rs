@@ -31,7 +31,7 @@ fn check(ctx: &Context<'_>, out: &mut crate::diagnostic::Findings) {
     let ModelCell::NotJson(error) = ctx.model_cell else {
         return;
     };
-    if super::limit_exceeded::is_depth_limit(error) {
+    if super::limit_exceeded::is_json_limit(error) {
         return; // MLTK109
     }
     let Some(field) = ctx.cell(Cell::Model) else {

@@ -31,7 +31,7 @@ fn check(ctx: &Context<'_>, out: &mut crate::diagnostic::Findings) {
     let OptionsCell::NotJson { error, hint } = ctx.options else {
         return;
     };
-    if super::limit_exceeded::is_depth_limit(error) {
+    if super::limit_exceeded::is_json_limit(error) {
         return; // MLTK109
     }
     let Some(field) = ctx.cell(Cell::Options) else {

@@ -200,6 +200,14 @@ pub static TABLE: &[LimitSpec] = &[
         set: |l, v| l.npz.max_total_uncompressed = v,
     },
     LimitSpec {
+        name: "npz-ratio",
+        unit: Unit::Count,
+        about: "times its compressed size a deflated npz member may inflate to (members over 64 KiB)",
+        pickle_what: None,
+        get: |l| l.npz.max_ratio,
+        set: |l, v| l.npz.max_ratio = v,
+    },
+    LimitSpec {
         name: "pickle-ops",
         unit: Unit::Count,
         about: "opcodes walked in one pickle",

@@ -228,6 +228,48 @@ fn assert_within_bound_with_values(peak_kib: u64, file_kib: u64, values: u64) {
     );
 }
 
+/// A pickle file that fills the stack and the memo just under their limits (100,000 and
+/// 1,000,000 entries by default) with empty lists: peak RSS <= 8 x file size + 64 MiB + 256
+/// bytes per entry; one memo entry more is MLTK109. Until 2026-11-29 the stack limit was
+/// 1,000,000, each level of nested pickles had its own, and a 1 MB pickle of a million
+/// empty dicts peaked at 192 MB.
+#[test]
+fn pickles_at_the_stack_and_memo_limits_stay_within_bounds() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (stack, memo) = (99_990u32, 999_990u32);
+    // EMPTY_LIST, BINPUT i (and POP once the stack is full enough), inside a MARK ... LIST.
+    let lists = |count: u32| {
+        let mut bytes = b"\x80\x02(".to_vec();
+        for i in 0..count {
+            bytes.push(b']');
+            bytes.push(b'r');
+            bytes.extend(i.to_le_bytes());
+            if i >= stack {
+                bytes.push(b'0');
+            }
+        }
+        bytes.extend(b"l.");
+        bytes
+    };
+    let path = dir.path().join("full.pkl");
+    let bytes = lists(memo);
+    std::fs::write(&path, &bytes).expect("write");
+    let full = run(&[path.as_os_str()], Duration::from_secs(120));
+    assert_eq!(full.code, 0, "{:?} {}", full.codes, full.stderr);
+    if let Some(peak_kib) = peak_rss_kib(&[path.as_os_str()]) {
+        let entries = u64::from(stack + 1 + memo);
+        let bound_kib = 8 * (bytes.len() as u64 / 1024) + 64 * 1024 + entries * 256 / 1024;
+        assert!(
+            peak_kib <= bound_kib,
+            "peak RSS {peak_kib} KiB exceeds 8 x size + 64 MiB + 256 B per entry ({bound_kib} KiB)"
+        );
+    }
+    let over = dir.path().join("over.pkl");
+    std::fs::write(&over, lists(memo + 20)).expect("write");
+    let run = run(&[over.as_os_str()], Duration::from_secs(120));
+    assert!(run.codes.contains("MLTK109"), "{:?}", run.codes);
+}
+
 /// Cells of the tiniest JSON values (a value every two bytes: each costs tens of bytes in
 /// the parse tree), just under the `json-values` limit in both cells, then over it. Until
 /// 2026-11-29 nothing capped them: a 10 MB cell of `0,` peaked at 528 MB in the release

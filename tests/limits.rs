@@ -17,6 +17,9 @@ enum Input {
     LinearRegression,
     /// A model cell holding a `csr_matrix` (an npz payload), from the numpy self-test.
     Sparse,
+    /// A model cell holding an npz whose one member (80 KB of pseudo-random float64) is
+    /// deflated, as `numpy.savez_compressed` writes it: it compresses about 1.1:1.
+    DeflatedSparse,
     /// `tests/hostile/sklearn_lr_p2.pkl`: a benign scikit-learn pickle.
     Pickle,
     /// A protocol-2 pickle of `bytes` (`_codecs.encode`) holding a pickle of `{'x': 1}`.
@@ -54,6 +57,44 @@ impl Input {
                 std::fs::write(&path, text).expect("write");
                 path
             }
+            Input::DeflatedSparse => {
+                use std::io::Write as _;
+                let mut header =
+                    "{'descr': '<f8', 'fortran_order': False, 'shape': (10000,), }".to_owned();
+                while (10 + header.len() + 1) % 64 != 0 {
+                    header.push(' ');
+                }
+                header.push('\n');
+                let mut npy = b"\x93NUMPY\x01\x00".to_vec();
+                npy.extend((header.len() as u16).to_le_bytes());
+                npy.extend(header.as_bytes());
+                let mut state: u64 = 1;
+                for _ in 0..10_000 {
+                    state = state
+                        .wrapping_mul(6_364_136_223_846_793_005)
+                        .wrapping_add(1_442_695_040_888_963_407);
+                    npy.extend(((state >> 11) as f64).to_le_bytes());
+                }
+                let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+                let options = zip::write::SimpleFileOptions::default()
+                    .compression_method(zip::CompressionMethod::Deflated);
+                zip.start_file("data.npy", options).expect("zip");
+                zip.write_all(&npy).expect("zip");
+                let npz = zip.finish().expect("zip").into_inner();
+                use base64::Engine as _;
+                let payload = base64::engine::general_purpose::STANDARD.encode(npz);
+                let model = format!(
+                    r#"{{"__mlspl_type": ["scipy.sparse.csr", "csr_matrix"], "sparse_npy": "{payload}"}}"#
+                );
+                let text = format!(
+                    "algo,model,options\r\nLinearRegression,{},{}\r\n",
+                    quote(&model),
+                    quote("{}")
+                );
+                let path = dir.join("__mlspl_deflated.mlmodel");
+                std::fs::write(&path, text).expect("write");
+                path
+            }
             Input::Pickle => copy("tests/hostile/sklearn_lr_p2.pkl", "model.pkl"),
             Input::NestedPickle => {
                 let path = dir.join("nested.pkl");
@@ -82,6 +123,7 @@ const CASES: &[(&str, &str, Input)] = &[
     ("npy-header", "32", Input::LinearRegression),
     ("npz-members", "1", Input::Sparse),
     ("npz-uncompressed", "64", Input::Sparse),
+    ("npz-ratio", "1", Input::DeflatedSparse),
     ("pickle-ops", "3", Input::Pickle),
     ("pickle-memo", "1", Input::Pickle),
     ("pickle-stack", "2", Input::Pickle),

@@ -985,6 +985,7 @@ fn npz_limit(err: &npz::NpzError) -> Option<&'static str> {
     match err {
         npz::NpzError::TooManyMembers { .. } => Some("npz-members"),
         npz::NpzError::BombSuspected { .. } => Some("npz-uncompressed"),
+        npz::NpzError::RatioTooHigh { .. } => Some("npz-ratio"),
         npz::NpzError::Member { source, .. } => npy_limit(source),
         _ => None,
     }

@@ -37,6 +37,10 @@ use zip::CompressionMethod;
 
 use super::npy;
 
+/// Deflated members of up to this many bytes are not held to [`Limits::max_ratio`]: a small
+/// array of zeros compresses far better than 4:1, and 64 members of this size cost 4 MiB.
+pub const RATIO_FLOOR: u64 = 64 << 10;
+
 /// Resource limits for [`parse_with`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Limits {
@@ -44,6 +48,11 @@ pub struct Limits {
     pub max_members: usize,
     /// Largest accepted sum of the members' uncompressed sizes, in bytes.
     pub max_total_uncompressed: u64,
+    /// Largest accepted ratio of a deflated member's declared size to its compressed size
+    /// (members of up to [`RATIO_FLOOR`] bytes are not held to it). numpy's `savez`, which
+    /// MLTK uses, stores members uncompressed; the ratio keeps what a small payload can
+    /// inflate to proportional to its size.
+    pub max_ratio: u64,
     /// Limits for each member's NPY payload.
     pub npy: npy::Limits,
 }
@@ -53,6 +62,7 @@ impl Default for Limits {
         Limits {
             max_members: 64,
             max_total_uncompressed: 1 << 30,
+            max_ratio: 4,
             npy: npy::Limits::default(),
         }
     }
@@ -82,6 +92,20 @@ pub enum NpzError {
     BombSuspected {
         /// Sum of declared sizes (saturating).
         declared_total: u64,
+        /// The limit.
+        limit: u64,
+    },
+    /// A deflated member declares more than [`Limits::max_ratio`] times its compressed size.
+    #[error(
+        "member '{name}' declares {declared} bytes from {compressed} compressed, more than {limit} times as many (zip bomb?)"
+    )]
+    RatioTooHigh {
+        /// Member name.
+        name: String,
+        /// Declared uncompressed size.
+        declared: u64,
+        /// Compressed size.
+        compressed: u64,
         /// The limit.
         limit: u64,
     },
@@ -327,11 +351,28 @@ pub fn parse_with(bytes: &[u8], limits: &Limits) -> Result<Npz, NpzError> {
             )));
         }
 
+        // What the member can inflate to: a stored one holds its bytes as they are, a
+        // deflated one at most `max_ratio` times them.
+        let most = match compression {
+            Compression::Stored => compressed_size,
+            Compression::Deflated => compressed_size
+                .saturating_mul(limits.max_ratio)
+                .max(RATIO_FLOOR),
+        };
+        if compression == Compression::Deflated && size > most {
+            return Err(NpzError::RatioTooHigh {
+                name,
+                declared: size,
+                compressed: compressed_size,
+                limit: limits.max_ratio,
+            });
+        }
         let mut file = archive.by_index(i).map_err(zip_err)?;
         let data_offset = file.data_start().unwrap_or(0);
-        // `size` passed the total check, so it is at most the limit; still, preallocate no
-        // more than a modest amount on its word alone. Reading stops one byte past it.
-        let mut data = Vec::with_capacity(usize::try_from(size.min(1 << 24)).unwrap_or(0));
+        // Allocated once, at most what the member can inflate to (proportional to the
+        // payload, not to its declared size alone). Reading stops one byte past the size.
+        let capacity = size.min(most).saturating_add(1);
+        let mut data = Vec::with_capacity(usize::try_from(capacity).unwrap_or(0));
         (&mut file)
             .take(size.saturating_add(1))
             .read_to_end(&mut data)
@@ -1458,6 +1499,29 @@ mod tests {
             matches!(&err, NpzError::Zip(m) if m.contains("larger than its declared")),
             "{err}"
         );
+    }
+
+    #[test]
+    fn a_deflated_member_may_not_inflate_past_the_ratio() {
+        let zeros = npy_bytes("'<f8'", "(100000,)", &[0; 800_000]);
+        let npz = zip_of(&[("data.npy", zeros, CompressionMethod::Deflated)]);
+        assert!(npz.len() < 10_000, "{}", npz.len());
+        assert!(matches!(
+            parse(&npz),
+            Err(NpzError::RatioTooHigh { limit: 4, declared, .. }) if declared > 800_000
+        ));
+        let lenient = Limits {
+            max_ratio: 1000,
+            ..Limits::default()
+        };
+        assert!(parse_with(&npz, &lenient).is_ok());
+        // Small members are not held to the ratio, and stored ones never are.
+        let small = npy_bytes("'<f8'", "(1000,)", &[0; 8000]);
+        let npz = zip_of(&[("data.npy", small.clone(), CompressionMethod::Deflated)]);
+        assert!(parse(&npz).is_ok());
+        let stored = npy_bytes("'<f8'", "(100000,)", &[0; 800_000]);
+        let npz = zip_of(&[("data.npy", stored, CompressionMethod::Stored)]);
+        assert!(parse(&npz).is_ok());
     }
 
     #[test]

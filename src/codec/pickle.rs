@@ -84,10 +84,13 @@ use std::rc::Rc;
 
 /// Resource limits for [`scan_with`] and [`scan_partial`].
 ///
-/// Every limit applies to one pickle; a nested pickle (found inside a string or
-/// bytes constant) is scanned with the same limits and its own counters, at
-/// most [`Limits::max_nesting`] levels deep. Exceeding a limit ends the scan
-/// with [`ScanError::LimitExceeded`].
+/// A nested pickle (found inside a string or bytes constant) is scanned with
+/// the same limits, at most [`Limits::max_nesting`] levels deep. It has its
+/// own opcode and expansion counters, but the stack entries, memo entries and
+/// copied text of the scans it runs inside count toward its limits, so that
+/// the limits bound the memory of the whole tree; globals and nested pickles
+/// are counted over the whole tree. Exceeding a limit ends the scan with
+/// [`ScanError::LimitExceeded`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Limits {
     /// Maximum number of opcodes walked (including `STOP`).
@@ -117,14 +120,17 @@ pub struct Limits {
 }
 
 impl Default for Limits {
-    /// Generous but bounded: 10 M opcodes, 1 M memo entries, 1 M stack entries,
+    /// Generous but bounded: 10 M opcodes, 1 M memo entries, 100 000 stack entries,
     /// 256 MiB of copied text, an expansion of 2³², 3 nesting levels,
     /// 100 000 globals and 10 000 nested pickles.
     fn default() -> Self {
         Self {
             max_ops: 10_000_000,
+            // A string key of a pickled vocabulary is memoised, so the memo can be large;
+            // the stack stays small in real pickles (lists and dicts are built by appends,
+            // at most 1,000 items at a time), and each entry costs 100-200 bytes.
             max_memo: 1_000_000,
-            max_stack: 1_000_000,
+            max_stack: 100_000,
             max_bytes: 256 << 20,
             max_expansion: 1 << 32,
             max_nesting: 3,
@@ -337,7 +343,7 @@ pub fn scan_with(data: &[u8], limits: &Limits) -> Result<Scan, ScanError> {
 /// whether (and where) the walk stopped early.
 pub fn scan_partial(data: &[u8], limits: &Limits) -> Scan {
     let budget = Budget::default();
-    Machine::new(data, 0, limits, &budget, 0, false).run()
+    Machine::new(data, 0, limits, &budget, 0, Outer::default(), false).run()
 }
 
 /// Scan several pickles written back to back (`pickle.dump` called more than
@@ -348,7 +354,7 @@ pub fn scan_stream(data: &[u8], limits: &Limits) -> Vec<Scan> {
     let mut pos = 0usize;
     let budget = Budget::default();
     while out.len() < 64 {
-        let s = Machine::new(data, pos, limits, &budget, 0, false).run();
+        let s = Machine::new(data, pos, limits, &budget, 0, Outer::default(), false).run();
         let next = s.end_offset;
         let go_on =
             s.error.is_none() && next > pos && data.get(next..).is_some_and(looks_like_pickle);
@@ -1116,6 +1122,16 @@ enum ArrayData {
     Object,
 }
 
+/// What the machines a nested scan runs inside hold while it runs: their stacks, memos and
+/// copied text count toward its limits too, so that the limits bound the whole tree's memory,
+/// not each of up to four levels' (a stack or memo entry costs 100-200 bytes).
+#[derive(Debug, Default, Clone, Copy)]
+struct Outer {
+    stack: usize,
+    memo: usize,
+    bytes: usize,
+}
+
 /// Counters shared by all machines of one scan tree.
 #[derive(Default)]
 struct Budget {
@@ -1129,6 +1145,7 @@ struct Machine<'a> {
     limits: &'a Limits,
     budget: &'a Budget,
     nesting: usize,
+    outer: Outer,
     sniff: bool,
     stack: Vec<Entry>,
     memo: HashMap<u64, Entry>,
@@ -1155,6 +1172,7 @@ impl<'a> Machine<'a> {
         limits: &'a Limits,
         budget: &'a Budget,
         nesting: usize,
+        outer: Outer,
         sniff: bool,
     ) -> Self {
         Self {
@@ -1163,6 +1181,7 @@ impl<'a> Machine<'a> {
             limits,
             budget,
             nesting,
+            outer,
             sniff,
             stack: Vec::new(),
             memo: HashMap::new(),
@@ -1208,6 +1227,15 @@ impl<'a> Machine<'a> {
             if self.step(op, off)? {
                 return Ok(());
             }
+        }
+    }
+
+    /// What a scan nested in this one starts with: this machine's holdings and its outer's.
+    fn inner(&self) -> Outer {
+        Outer {
+            stack: self.outer.stack + self.stack.len(),
+            memo: self.outer.memo + self.memo.len(),
+            bytes: self.outer.bytes.saturating_add(self.bytes),
         }
     }
 
@@ -1274,7 +1302,7 @@ impl<'a> Machine<'a> {
 
     fn count_bytes(&mut self, n: usize, off: usize) -> Result<(), ScanError> {
         self.bytes = self.bytes.saturating_add(n);
-        if self.bytes > self.limits.max_bytes {
+        if self.outer.bytes.saturating_add(self.bytes) > self.limits.max_bytes {
             return Err(ScanError::LimitExceeded {
                 what: "text bytes",
                 offset: off,
@@ -1298,7 +1326,7 @@ impl<'a> Machine<'a> {
     }
 
     fn push(&mut self, e: Entry, off: usize) -> Result<(), ScanError> {
-        if self.stack.len() >= self.limits.max_stack {
+        if self.outer.stack + self.stack.len() >= self.limits.max_stack {
             return Err(ScanError::LimitExceeded {
                 what: "stack entries",
                 offset: off,
@@ -1491,10 +1519,18 @@ impl<'a> Machine<'a> {
             self.limits,
             self.budget,
             self.nesting + 1,
+            self.inner(),
             false,
         )
         .run();
-        if sub.error.is_none() || !sub.globals.is_empty() || !sub.nested.is_empty() {
+        // A constant that only looked like a pickle fails early and is dropped; one that hit a
+        // limit (shared with this scan) is kept, so that the limit is reported and nothing
+        // after it passes unseen.
+        if sub.error.is_none()
+            || matches!(sub.error, Some(ScanError::LimitExceeded { .. }))
+            || !sub.globals.is_empty()
+            || !sub.nested.is_empty()
+        {
             sub.source_offset = off;
             sub.source_opcode = Some(opcode);
             self.out.nested.push(sub);
@@ -1599,7 +1635,9 @@ impl<'a> Machine<'a> {
         let Some(e) = self.stack.get(idx).cloned() else {
             return Err(underflow(off));
         };
-        if !self.memo.contains_key(&key) && self.memo.len() >= self.limits.max_memo {
+        if !self.memo.contains_key(&key)
+            && self.outer.memo + self.memo.len() >= self.limits.max_memo
+        {
             return Err(ScanError::LimitExceeded {
                 what: "memo entries",
                 offset: off,
@@ -2152,6 +2190,7 @@ impl<'a> Machine<'a> {
                     self.limits,
                     self.budget,
                     self.nesting + 1,
+                    self.inner(),
                     false,
                 )
                 .run();
@@ -2299,7 +2338,7 @@ fn sniff(data: &[u8]) -> bool {
     }
     let prefix = data.get(..data.len().min(SNIFF_LEN)).unwrap_or(data);
     let budget = Budget::default();
-    let s = Machine::new(prefix, 0, &limits, &budget, 0, true).run();
+    let s = Machine::new(prefix, 0, &limits, &budget, 0, Outer::default(), true).run();
     match &s.error {
         None => s.ops >= 2,
         Some(
@@ -2940,6 +2979,39 @@ mod tests {
         );
         let deep = [b"(".repeat(100), b"N.".to_vec()].concat();
         assert_eq!(what(&deep, &tiny(|l| l.max_stack = 50)), "stack entries");
+    }
+
+    #[test]
+    fn a_nested_pickle_shares_its_outer_scans_limits() {
+        // A list of four ints and a bytes constant that is itself a pickle of a list of three
+        // ints: the outer scan holds six entries at most (mark, four ints, the constant), the
+        // nested one five, and the nested one runs while the outer holds five.
+        let inner = b"\x80\x03(K\x00K\x00K\x00l.";
+        let outer = [
+            b"\x80\x03(K\x00K\x00K\x00K\x00C".as_slice(),
+            &[inner.len() as u8],
+            inner,
+            b"l.",
+        ]
+        .concat();
+        let nested_error = |max_stack| {
+            let limits = Limits {
+                max_stack,
+                ..Limits::default()
+            };
+            let s = scan_with(&outer, &limits).expect("the outer pickle fits");
+            assert_eq!(s.nested.len(), 1, "{max_stack}: {s:?}");
+            s.nested[0].error.clone()
+        };
+        assert_eq!(nested_error(10), None);
+        // Seven would do for either alone; together they need ten, and the limit says so.
+        assert!(matches!(
+            nested_error(7),
+            Some(ScanError::LimitExceeded {
+                what: "stack entries",
+                ..
+            })
+        ));
     }
 
     #[test]

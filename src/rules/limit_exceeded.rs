@@ -89,6 +89,31 @@ fn check(ctx: &Context<'_>, out: &mut crate::diagnostic::Findings) {
             .with_help("unpickling this would exhaust memory or time; do not load it"),
         );
     }
+    if let ModelCell::Pickle(Ok(scan)) = ctx.model_cell {
+        // Nested pickles share the outer scan's limits; one that hit a limit is reported at
+        // the constant holding the outermost of them.
+        let mut todo: Vec<_> = scan.nested.iter().map(|n| (n, n.source_offset)).collect();
+        while let Some((sub, anchor)) = todo.pop() {
+            if let Some(ScanError::LimitExceeded { what, .. }) = &sub.error {
+                let len = ctx.cell(Cell::Model).map_or(0, |f| f.value.len());
+                let at = anchor.min(len);
+                out.push(
+                    Diagnostic::new(
+                        &LIMIT_EXCEEDED,
+                        ctx.char_span_at(Cell::Model, at),
+                        format!(
+                            "a pickle nested in the `model` cell's pickle (in the constant at byte {at}) exceeds the scan limit on {what}{}; it was not scanned further",
+                            limits::pickle_limit_name(what)
+                                .map(|name| format!(" {}", limits::tag(name)))
+                                .unwrap_or_default()
+                        ),
+                    )
+                    .with_help("unpickling this would exhaust memory or time; do not load it"),
+                );
+            }
+            todo.extend(sub.nested.iter().map(|n| (n, anchor)));
+        }
+    }
     if let OptionsCell::Json(root) = ctx.options {
         long_strings(ctx, root, out);
     }

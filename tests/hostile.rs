@@ -556,6 +556,38 @@ fn nothing_can_execute_input_by_construction() {
 
 /// Run the binary with `args` (no `--format` added); fail the test on a signal, a panic
 /// message or a run longer than 20 s. Returns the exit code.
+/// A model whose one record is not decoded (a 2 MB payload over the `npz-ratio` limit) is
+/// shown by `inspect` as its raw string, wrapped. Until 2026-11-29 the wrapping copied the
+/// rest of a long word once per line: 7.9 s for a 1 MB payload with the release build.
+#[test]
+fn inspect_wraps_a_long_undecoded_payload_in_linear_time() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("__mlspl_long_payload.mlmodel");
+    let payload = "QUJD".repeat(500_000);
+    let model = format!(
+        r#"{{""__mlspl_type"": [""scipy.sparse._csr"", ""csr_matrix""], ""sparse_npy"": ""{payload}""}}"#
+    );
+    std::fs::write(
+        &path,
+        format!("algo,model,options\r\nX,\"{model}\",{{}}\r\n"),
+    )
+    .expect("write");
+    for format in ["text", "json"] {
+        let started = Instant::now();
+        run_any(&[
+            std::ffi::OsStr::new("inspect"),
+            std::ffi::OsStr::new("--format"),
+            std::ffi::OsStr::new(format),
+            path.as_os_str(),
+        ]);
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "inspect --format {format} took {:?}",
+            started.elapsed()
+        );
+    }
+}
+
 fn run_any(args: &[&std::ffi::OsStr]) -> i32 {
     let mut child = Command::new(env!("CARGO_BIN_EXE_mltk-lint"))
         .args(args)

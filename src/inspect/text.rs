@@ -166,35 +166,38 @@ pub fn clip(text: &str, width: usize) -> String {
 }
 
 /// `text` broken at spaces into lines of at most `width` characters (longer words are split).
+/// Linear in the text: an undecoded base64 payload is one word of up to the whole file.
 pub fn wrap(text: &str, width: usize) -> Vec<String> {
     let width = width.max(10);
     let mut lines = Vec::new();
     let mut line = String::new();
     for word in text.split(' ') {
-        let mut word = word.to_owned();
-        loop {
-            let used = line.chars().count();
-            let need = word.chars().count() + usize::from(used > 0);
-            if used + need <= width {
-                if used > 0 {
-                    line.push(' ');
-                }
-                line.push_str(&word);
-                break;
-            }
+        let used = line.chars().count();
+        let len = word.chars().count();
+        if used + usize::from(used > 0) + len <= width {
             if used > 0 {
-                lines.push(std::mem::take(&mut line));
+                line.push(' ');
+            }
+            line.push_str(word);
+            continue;
+        }
+        if used > 0 {
+            lines.push(std::mem::take(&mut line));
+            if len <= width {
+                line.push_str(word);
                 continue;
             }
-            // A word longer than a line: split it.
-            let head: String = word.chars().take(width).collect();
-            let tail: String = word.chars().skip(width).collect();
-            lines.push(head);
-            word = tail;
-            if word.is_empty() {
-                break;
+        }
+        // A word longer than a line: a line every `width` characters, the last piece
+        // starts the next.
+        let mut start = 0;
+        for (count, (at, _)) in word.char_indices().enumerate() {
+            if count > 0 && count % width == 0 {
+                lines.push(word[start..at].to_owned());
+                start = at;
             }
         }
+        line.push_str(&word[start..]);
     }
     if !line.is_empty() || lines.is_empty() {
         lines.push(line);
@@ -815,6 +818,16 @@ mod tests {
     fn wrapping_keeps_words() {
         assert_eq!(wrap("aaaa bbbb cccc", 10), vec!["aaaa bbbb", "cccc"]);
         assert_eq!(wrap("abcdefghijklmno", 10), vec!["abcdefghij", "klmno"]);
+        let long = "é".repeat(25);
+        let tenth = "é".repeat(10);
+        assert_eq!(
+            wrap(&long, 10),
+            vec![tenth.clone(), tenth.clone(), "é".repeat(5)]
+        );
+        let exact = format!("x {}", "b".repeat(20));
+        assert_eq!(wrap(&exact, 10), vec!["x", "bbbbbbbbbb", "bbbbbbbbbb"]);
+        assert_eq!(wrap("a  b", 10), vec!["a  b"]);
+        assert_eq!(wrap("", 10), vec![""]);
         assert_eq!(clip("abcdef", 5), "ab...");
     }
 }

@@ -352,12 +352,12 @@ pub fn parse_with(bytes: &[u8], limits: &Limits) -> Result<Npz, NpzError> {
         }
 
         // What the member can inflate to: a stored one holds its bytes as they are, a
-        // deflated one at most `max_ratio` times them.
+        // deflated one at most `max_ratio` times them. Its compressed size counts only as
+        // far as the archive goes: a header may declare more.
+        let compressed = compressed_size.min(u64::try_from(bytes.len()).unwrap_or(u64::MAX));
         let most = match compression {
-            Compression::Stored => compressed_size,
-            Compression::Deflated => compressed_size
-                .saturating_mul(limits.max_ratio)
-                .max(RATIO_FLOOR),
+            Compression::Stored => compressed,
+            Compression::Deflated => compressed.saturating_mul(limits.max_ratio).max(RATIO_FLOOR),
         };
         if compression == Compression::Deflated && size > most {
             return Err(NpzError::RatioTooHigh {
@@ -1517,11 +1517,21 @@ mod tests {
         assert!(parse_with(&npz, &lenient).is_ok());
         // Small members are not held to the ratio, and stored ones never are.
         let small = npy_bytes("'<f8'", "(1000,)", &[0; 8000]);
-        let npz = zip_of(&[("data.npy", small.clone(), CompressionMethod::Deflated)]);
+        let npz = zip_of(&[("data.npy", small, CompressionMethod::Deflated)]);
         assert!(parse(&npz).is_ok());
         let stored = npy_bytes("'<f8'", "(100000,)", &[0; 800_000]);
         let npz = zip_of(&[("data.npy", stored, CompressionMethod::Stored)]);
         assert!(parse(&npz).is_ok());
+        // A compressed size declared past the end of the archive does not buy a larger ratio.
+        let zeros = npy_bytes("'<f8'", "(100000,)", &[0; 800_000]);
+        let mut npz = zip_of(&[("data.npy", zeros, CompressionMethod::Deflated)]);
+        put32(&mut npz, 18, 1 << 30);
+        let central = central_entries(&npz)[0];
+        put32(&mut npz, central + 20, 1 << 30);
+        assert!(
+            parse(&npz).is_err(),
+            "a lying compressed size let the member inflate"
+        );
     }
 
     #[test]

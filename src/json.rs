@@ -724,7 +724,7 @@ fn parse_inner(
         shared,
         pos: 0,
         max_depth: opts.max_depth,
-        values_left: opts.max_values,
+        values: 0,
         max_values: opts.max_values,
         lone_surrogates: 0,
     };
@@ -757,8 +757,8 @@ struct Parser<'t> {
     shared: Option<&'t Arc<String>>,
     pos: usize,
     max_depth: usize,
-    /// Values the limit still allows.
-    values_left: usize,
+    /// Values parsed so far (the one being started included).
+    values: usize,
     max_values: usize,
     lone_surrogates: usize,
 }
@@ -819,15 +819,15 @@ impl<'t> Parser<'t> {
         let mut stack: Vec<Frame> = Vec::new();
         'value: loop {
             let start = self.pos;
-            let Some(left) = self.values_left.checked_sub(1) else {
+            self.values += 1;
+            if self.values > self.max_values {
                 return Err(err(
                     start,
                     ParseErrorKind::ValueLimit {
                         max: self.max_values,
                     },
                 ));
-            };
-            self.values_left = left;
+            }
             let mut node = match self.peek() {
                 Some(b'[') => {
                     self.check_depth(stack.len(), start)?;

@@ -286,6 +286,14 @@ pub fn pickle_limit_name(what: &str) -> Option<&'static str> {
         .map(|s| s.name)
 }
 
+/// ` (limit `NAME`)` for the pickle limit whose `ScanError::LimitExceeded` `what` this is,
+/// or nothing for a limit without a name.
+pub fn pickle_tag(what: &str) -> String {
+    pickle_limit_name(what)
+        .map(|name| format!(" {}", tag(name)))
+        .unwrap_or_default()
+}
+
 /// Every limit name, comma-separated.
 pub fn names() -> String {
     TABLE.iter().map(|s| s.name).collect::<Vec<_>>().join(", ")

@@ -131,9 +131,7 @@ pub fn lint(path: &str, bytes: Vec<u8>, settings: &Settings) -> FileReport {
                         span,
                         format!(
                             "the pickle exceeds the scan limit on {what} at byte {at}{} (a pickle bomb?); it was not scanned further",
-                            crate::limits::pickle_limit_name(what)
-                                .map(|name| format!(" {}", crate::limits::tag(name)))
-                                .unwrap_or_default()
+                            crate::limits::pickle_tag(what)
                         ),
                         "unpickling this would exhaust memory or time; do not load it (raise the limit named in the message only if you trust the file)",
                     );

@@ -42,12 +42,6 @@ declare_rule! {
     };
 }
 
-/// Whether a JSON error is one of mltk-lint's own limits (reported here, not as
-/// MLTK101/201).
-pub(crate) fn is_json_limit(error: &ParseError) -> bool {
-    error.kind.is_limit()
-}
-
 fn check(ctx: &Context<'_>, out: &mut crate::diagnostic::Findings) {
     if let Some(at) = ctx.artifact.framing.truncated_at {
         out.push(
@@ -63,56 +57,48 @@ fn check(ctx: &Context<'_>, out: &mut crate::diagnostic::Findings) {
         );
     }
     if let ModelCell::NotJson(error) = ctx.model_cell {
-        if is_json_limit(error) {
+        if error.kind.is_limit() {
             out.push(json_limit(ctx, Cell::Model, error));
         }
     }
     if let OptionsCell::NotJson { error, .. } = ctx.options {
-        if is_json_limit(error) {
+        if error.kind.is_limit() {
             out.push(json_limit(ctx, Cell::Options, error));
         }
     }
-    if let ModelCell::Pickle(Err(error @ ScanError::LimitExceeded { what, .. })) = ctx.model_cell {
-        let len = ctx.cell(Cell::Model).map_or(0, |f| f.value.len());
-        let at = error.offset().min(len);
-        out.push(
-            Diagnostic::new(
-                &LIMIT_EXCEEDED,
-                ctx.char_span_at(Cell::Model, at),
+    let model_len = ctx.cell(Cell::Model).map_or(0, |f| f.value.len());
+    match ctx.model_cell {
+        ModelCell::Pickle(Err(error @ ScanError::LimitExceeded { what, .. })) => {
+            let at = error.offset().min(model_len);
+            out.push(pickle_limit(
+                ctx,
+                at,
                 format!(
                     "the pickle in the `model` cell exceeds the scan limit on {what} at byte {at}{} (a pickle bomb?); it was not scanned further",
-                    limits::pickle_limit_name(what)
-                        .map(|name| format!(" {}", limits::tag(name)))
-                        .unwrap_or_default()
+                    limits::pickle_tag(what)
                 ),
-            )
-            .with_help("unpickling this would exhaust memory or time; do not load it"),
-        );
-    }
-    if let ModelCell::Pickle(Ok(scan)) = ctx.model_cell {
-        // Nested pickles share the outer scan's limits; one that hit a limit is reported at
-        // the constant holding the outermost of them.
-        let mut todo: Vec<_> = scan.nested.iter().map(|n| (n, n.source_offset)).collect();
-        while let Some((sub, anchor)) = todo.pop() {
-            if let Some(ScanError::LimitExceeded { what, .. }) = &sub.error {
-                let len = ctx.cell(Cell::Model).map_or(0, |f| f.value.len());
-                let at = anchor.min(len);
-                out.push(
-                    Diagnostic::new(
-                        &LIMIT_EXCEEDED,
-                        ctx.char_span_at(Cell::Model, at),
+            ));
+        }
+        ModelCell::Pickle(Ok(scan)) => {
+            // Nested pickles share the outer scan's limits; one that hit a limit is reported
+            // at the constant holding the outermost of them.
+            let mut todo: Vec<_> = scan.nested.iter().map(|n| (n, n.source_offset)).collect();
+            while let Some((sub, anchor)) = todo.pop() {
+                if let Some(ScanError::LimitExceeded { what, .. }) = &sub.error {
+                    let at = anchor.min(model_len);
+                    out.push(pickle_limit(
+                        ctx,
+                        at,
                         format!(
                             "a pickle nested in the `model` cell's pickle (in the constant at byte {at}) exceeds the scan limit on {what}{}; it was not scanned further",
-                            limits::pickle_limit_name(what)
-                                .map(|name| format!(" {}", limits::tag(name)))
-                                .unwrap_or_default()
+                            limits::pickle_tag(what)
                         ),
-                    )
-                    .with_help("unpickling this would exhaust memory or time; do not load it"),
-                );
+                    ));
+                }
+                todo.extend(sub.nested.iter().map(|n| (n, anchor)));
             }
-            todo.extend(sub.nested.iter().map(|n| (n, anchor)));
         }
+        _ => {}
     }
     if let OptionsCell::Json(root) = ctx.options {
         long_strings(ctx, root, out);
@@ -140,6 +126,12 @@ fn check(ctx: &Context<'_>, out: &mut crate::diagnostic::Findings) {
             .with_help("the payload declares more data than any real model holds; numpy would try to allocate it; regenerate it from MLTK (or raise the limit named in the message if the model is genuine)"),
         );
     }
+}
+
+/// A pickle in the `model` cell that hit a scan limit, at byte `at` of the cell.
+fn pickle_limit(ctx: &Context<'_>, at: usize, message: String) -> Diagnostic {
+    Diagnostic::new(&LIMIT_EXCEEDED, ctx.char_span_at(Cell::Model, at), message)
+        .with_help("unpickling this would exhaust memory or time; do not load it")
 }
 
 fn json_limit(ctx: &Context<'_>, cell: Cell, error: &ParseError) -> Diagnostic {

@@ -31,8 +31,8 @@ fn check(ctx: &Context<'_>, out: &mut crate::diagnostic::Findings) {
     let ModelCell::NotJson(error) = ctx.model_cell else {
         return;
     };
-    if super::limit_exceeded::is_json_limit(error) {
-        return; // MLTK109
+    if error.kind.is_limit() {
+        return; // MLTK109 (limit_exceeded)
     }
     let Some(field) = ctx.cell(Cell::Model) else {
         return;

@@ -31,8 +31,8 @@ fn check(ctx: &Context<'_>, out: &mut crate::diagnostic::Findings) {
     let OptionsCell::NotJson { error, hint } = ctx.options else {
         return;
     };
-    if super::limit_exceeded::is_json_limit(error) {
-        return; // MLTK109
+    if error.kind.is_limit() {
+        return; // MLTK109 (limit_exceeded)
     }
     let Some(field) = ctx.cell(Cell::Options) else {
         return;

@@ -666,6 +666,14 @@ fn lint(args: LintArgs, out: &mut dyn Write, err: &mut dyn Write) -> io::Result<
         )?;
     }
     summary.failures = failures;
+    if summary.files == 0 && failures == 0 {
+        // A mistyped directory in CI would otherwise pass silently.
+        writeln!(
+            err,
+            "mltk-lint: warning: no MLTK artifact found under the given paths (directories are \
+             searched for `*.mlmodel`, `__mlspl_*.csv`, `*.pkl`, `*.pickle` and `*.joblib`)"
+        )?;
+    }
     reporter.finish(out, &summary)?;
     out.flush()?;
     Ok(run.status(&args, &summary))

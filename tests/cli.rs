@@ -155,6 +155,45 @@ fn unreadable_path_exits_two_but_lints_the_rest() {
 }
 
 #[test]
+fn unreadable_path_is_never_all_checks_passed() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("__mlspl_m.mlmodel");
+    std::fs::write(&path, artifact(MODEL, OPTIONS)).expect("write");
+    let missing = dir.path().join("missing.mlmodel");
+    for format in ["human", "concise"] {
+        let output = run(
+            &[
+                "--format",
+                format,
+                path.to_str().expect("p"),
+                missing.to_str().expect("p"),
+            ],
+            None,
+        );
+        assert_eq!(output.status.code(), Some(2));
+        assert_eq!(
+            stdout(&output),
+            "No findings in 1 file linted; 1 path could not be read.\n",
+            "{format}"
+        );
+    }
+}
+
+#[test]
+fn a_directory_without_artifacts_warns() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join("users.csv"), "not,a,model\r\n").expect("write");
+    let output = run(&[dir.path().to_str().expect("p")], None);
+    assert_eq!(output.status.code(), Some(0));
+    assert_eq!(stdout(&output), "All checks passed (0 files linted).\n");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("warning: no MLTK artifact found under the given paths"),
+        "{stderr}"
+    );
+}
+
+#[test]
 fn target_version_is_validated_and_changes_results() {
     let bad = run(&["--target-mltk", "9.9", "x"], None);
     assert_eq!(bad.status.code(), Some(2));

@@ -2,7 +2,7 @@
 
 use std::io::{self, Write};
 
-use super::{Reporter, Style, Summary, located, plural};
+use super::{Reporter, Style, Summary, located};
 use crate::diagnostic::Severity;
 use crate::linter::FileReport;
 
@@ -43,18 +43,6 @@ impl Reporter for ConciseReporter {
     }
 
     fn finish(&mut self, out: &mut dyn Write, summary: &Summary) -> io::Result<()> {
-        let files = plural(summary.files, "file");
-        if summary.total() == 0 {
-            writeln!(out, "All checks passed ({files} linted).")
-        } else {
-            writeln!(
-                out,
-                "Found {} ({}, {}, {}) in {files}.",
-                plural(summary.total(), "finding"),
-                plural(summary.errors, "error"),
-                plural(summary.warnings, "warning"),
-                plural(summary.infos, "info"),
-            )
-        }
+        writeln!(out, "{}", summary.line())
     }
 }

@@ -6,7 +6,7 @@ use std::io::{self, Write};
 
 use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, SourceCode, SourceSpan};
 
-use super::{Excerpt, Reporter, Style, Summary, plural};
+use super::{Excerpt, Reporter, Style, Summary};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::linter::FileReport;
 
@@ -141,19 +141,6 @@ impl Reporter for HumanReporter {
     }
 
     fn finish(&mut self, out: &mut dyn Write, summary: &Summary) -> io::Result<()> {
-        let total = summary.errors + summary.warnings + summary.infos;
-        let files = plural(summary.files, "file");
-        if total == 0 {
-            writeln!(out, "All checks passed ({files} linted).")
-        } else {
-            writeln!(
-                out,
-                "Found {} ({}, {}, {}) in {files}.",
-                plural(total, "finding"),
-                plural(summary.errors, "error"),
-                plural(summary.warnings, "warning"),
-                plural(summary.infos, "info"),
-            )
-        }
+        writeln!(out, "{}", summary.line())
     }
 }

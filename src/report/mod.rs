@@ -108,6 +108,29 @@ impl Summary {
     pub fn total(&self) -> usize {
         self.errors + self.warnings + self.infos
     }
+
+    /// The closing line of the text reports. "All checks passed" only when every path was
+    /// read: a path that could not be read (exit status 2) is not a clean run.
+    pub fn line(&self) -> String {
+        let files = plural(self.files, "file");
+        let unread = match self.failures {
+            0 => String::new(),
+            n => format!("; {} could not be read", plural(n, "path")),
+        };
+        if self.total() == 0 && self.failures == 0 {
+            return format!("All checks passed ({files} linted).");
+        }
+        if self.total() == 0 {
+            return format!("No findings in {files} linted{unread}.");
+        }
+        format!(
+            "Found {} ({}, {}, {}) in {files}{unread}.",
+            plural(self.total(), "finding"),
+            plural(self.errors, "error"),
+            plural(self.warnings, "warning"),
+            plural(self.infos, "info"),
+        )
+    }
 }
 
 pub(crate) fn plural(n: usize, word: &str) -> String {

@@ -8,7 +8,7 @@
 
 use crate::artifact::Artifact;
 use crate::artifact::span::Span;
-use crate::codec::pickle::{self, Danger, Scan, ScanError};
+use crate::codec::pickle::{self, Danger, ScanError};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::linter::FileReport;
 use crate::settings::Settings;
@@ -72,8 +72,7 @@ pub fn lint(path: &str, bytes: Vec<u8>, settings: &Settings) -> FileReport {
     let mut normal: Vec<String> = Vec::new();
     let mut total = 0usize;
     for scan in &scans {
-        let mut todo: Vec<(&Scan, Option<usize>)> = vec![(scan, None)];
-        while let Some((scan, anchor)) = todo.pop() {
+        scan.each_nested(|scan, anchor| {
             for global in &scan.globals {
                 total += 1;
                 let at = anchor.unwrap_or(global.offset);
@@ -116,9 +115,6 @@ pub fn lint(path: &str, bytes: Vec<u8>, settings: &Settings) -> FileReport {
                     }
                 }
             }
-            for sub in &scan.nested {
-                todo.push((sub, Some(anchor.unwrap_or(sub.source_offset))));
-            }
             if let Some(error) = &scan.error {
                 let at = anchor.unwrap_or(error.offset()).min(bytes.len());
                 let span = Span::new(at, (at + 1).min(bytes.len()));
@@ -149,7 +145,7 @@ pub fn lint(path: &str, bytes: Vec<u8>, settings: &Settings) -> FileReport {
                     );
                 }
             }
-        }
+        });
     }
     if !normal.is_empty() {
         push(

@@ -764,3 +764,69 @@ fn retrain_pair_reproduces_fixtures_diff() {
         String::from_utf8_lossy(&output.stderr)
     );
 }
+
+#[test]
+fn inspect_of_a_pickle_file_lists_what_it_imports() {
+    let hostile = root().join("tests/hostile");
+    let json = inspect_json(&hostile.join("stack_global.pkl"));
+    assert_eq!(json["model_cell"], "pickle-file");
+    let imports = json["pickle"]["imports"].as_array().expect("imports");
+    assert_eq!(imports.len(), 1, "{imports:?}");
+    assert_eq!(imports[0]["global"], "os.system");
+    assert_eq!(imports[0]["opcode"], "STACK_GLOBAL");
+    assert_eq!(imports[0]["class"], "dangerous");
+    assert_eq!(imports[0]["called"], true);
+    assert_eq!(json["findings"]["errors"], 1);
+
+    let json = inspect_json(&hostile.join("sklearn_lr_p5.pkl"));
+    let imports = json["pickle"]["imports"].as_array().expect("imports");
+    assert!(
+        imports.iter().all(|i| i["class"] == "normal"),
+        "{imports:?}"
+    );
+    assert!(
+        imports
+            .iter()
+            .any(|i| i["global"] == "sklearn.linear_model._base.LinearRegression")
+    );
+
+    let (status, text, _) = run(&["inspect", hostile.join("reduce.pkl").to_str().expect("p")]);
+    assert_eq!(status, ExitStatus::Clean);
+    assert!(
+        text.contains("Imports (1)\n  os.system\n    dangerous: "),
+        "{text}"
+    );
+    assert!(
+        !text.contains("Algorithm"),
+        "a pickle file has no cells:\n{text}"
+    );
+}
+
+#[test]
+fn diff_of_pickle_files_compares_imports_and_bytes() {
+    let hostile = root().join("tests/hostile");
+    let (status, json) = diff_json(
+        &hostile.join("sklearn_lr_p5.pkl"),
+        &hostile.join("reduce.pkl"),
+    );
+    assert_eq!(status, ExitStatus::Findings);
+    let changes = json["changes"].as_array().expect("changes");
+    let added: Vec<&J> = changes.iter().filter(|c| c["change"] == "added").collect();
+    assert_eq!(added.len(), 1, "{changes:?}");
+    assert_eq!(added[0]["after"], "os.system");
+    assert_eq!(added[0]["detail"], "newly imported (dangerous)");
+
+    // The same import (os.system) through other opcodes: only the bytes tell them apart.
+    let (status, json) = diff_json(
+        &hostile.join("reduce.pkl"),
+        &hostile.join("stack_global.pkl"),
+    );
+    assert_eq!(status, ExitStatus::Findings);
+    let changes = json["changes"].as_array().expect("changes");
+    assert_eq!(changes.len(), 1, "{changes:?}");
+    assert_eq!(changes[0]["pointer"], "bytes");
+
+    let (status, json) = diff_json(&hostile.join("reduce.pkl"), &hostile.join("reduce.pkl"));
+    assert_eq!(status, ExitStatus::Clean);
+    assert_eq!(json["changes"], J::Array(Vec::new()));
+}

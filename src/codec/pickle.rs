@@ -293,6 +293,20 @@ pub struct Scan {
 }
 
 impl Scan {
+    /// Visit this scan and every nested one, each with the offset to report for what it
+    /// holds: `None` for this scan (its own offsets are in the file), else the offset in
+    /// this scan of the constant holding the outermost nested pickle (nested offsets are
+    /// relative to their constant, so they cannot point into the file).
+    pub fn each_nested<'a>(&'a self, mut f: impl FnMut(&'a Scan, Option<usize>)) {
+        let mut todo: Vec<(&Scan, Option<usize>)> = vec![(self, None)];
+        while let Some((scan, anchor)) = todo.pop() {
+            f(scan, anchor);
+            for sub in &scan.nested {
+                todo.push((sub, Some(anchor.unwrap_or(sub.source_offset))));
+            }
+        }
+    }
+
     /// True if the stream was walked up to its `STOP` opcode.
     pub fn is_complete(&self) -> bool {
         self.error.is_none()

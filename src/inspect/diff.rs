@@ -111,6 +111,9 @@ pub fn diff(a: &Inspection, b: &Inspection) -> Vec<Change> {
             detail: Some("the model cell holds another kind of payload".to_owned()),
         });
     }
+    if a.pickle.is_some() || b.pickle.is_some() {
+        imports(a, b, &mut changes);
+    }
     let null = J::Null;
     plain(
         a.options.as_ref().unwrap_or(&null),
@@ -138,6 +141,55 @@ pub fn diff(a: &Inspection, b: &Inspection) -> Vec<Change> {
     // Stable: grouped by section, document order inside each.
     changes.sort_by_key(|c| c.section);
     changes
+}
+
+/// Pickle files: the globals each would import, added or removed (a file that is not a
+/// pickle imports nothing).
+fn imports(a: &Inspection, b: &Inspection, out: &mut Vec<Change>) {
+    let globals = |side: &Inspection| -> BTreeSet<(String, &'static str)> {
+        side.pickle
+            .iter()
+            .flat_map(|p| &p.imports)
+            .map(|i| (i.global.clone(), i.class))
+            .collect()
+    };
+    let (before, after) = (globals(a), globals(b));
+    for (global, class) in before.difference(&after) {
+        out.push(Change {
+            section: Section::File,
+            change: Kind::Removed,
+            pointer: "imports".to_owned(),
+            before: Some(J::String(global.clone())),
+            after: None,
+            detail: Some(format!("no longer imported ({class})")),
+        });
+    }
+    for (global, class) in after.difference(&before) {
+        out.push(Change {
+            section: Section::File,
+            change: Kind::Added,
+            pointer: "imports".to_owned(),
+            before: None,
+            after: Some(J::String(global.clone())),
+            detail: Some(format!("newly imported ({class})")),
+        });
+    }
+}
+
+/// Two pickle files that import the same globals but differ in their bytes: their values
+/// are never decoded, so the difference cannot be shown, only stated.
+pub fn opaque_pickle_change(a: &Inspection, b: &Inspection) -> Change {
+    Change {
+        section: Section::File,
+        change: Kind::Changed,
+        pointer: "bytes".to_owned(),
+        before: Some(J::from(a.bytes)),
+        after: Some(J::from(b.bytes)),
+        detail: Some(
+            "the pickles differ byte for byte; their values are not unpickled, so what changed is not shown"
+                .to_owned(),
+        ),
+    }
 }
 
 /// Plain JSON: objects key by key, anything else as a whole.
@@ -533,10 +585,16 @@ fn change_text(change: &Change) -> String {
         return detail.clone();
     }
     let show = |v: &Option<J>| v.as_ref().map_or_else(|| "-".to_owned(), value_text);
-    match change.change {
+    let values = match change.change {
         Kind::Added => show(&change.after),
         Kind::Removed => show(&change.before),
         Kind::Changed => format!("{} -> {}", show(&change.before), show(&change.after)),
+    };
+    // A pickle file's imports and bytes say why in their detail; the model cell's kind
+    // needs none.
+    match &change.detail {
+        Some(detail) if change.pointer != "model" => format!("{values}: {detail}"),
+        _ => values,
     }
 }
 

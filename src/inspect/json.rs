@@ -33,6 +33,7 @@ pub fn write_inspection(
         "mlspl_limits": inspection.limits,
         "findings": inspection.findings,
         "problems": inspection.problems,
+        "pickle": inspection.pickle,
         "model": model,
     });
     write_value(out, &document)

@@ -40,7 +40,8 @@ pub struct Inspection {
     pub bytes: usize,
     /// The `algo` cell.
     pub algo: Option<String>,
-    /// What the `model` cell holds: `json`, `empty`, `absent`, `pickle`, `onnx`, `not-json`.
+    /// What the `model` cell holds: `json`, `empty`, `absent`, `pickle`, `onnx`, `not-json`;
+    /// `pickle-file` when the whole file is a pickle (see [`Inspection::pickle`]).
     pub model_cell: &'static str,
     /// More about the model cell when it is not JSON.
     pub model_note: Option<String>,
@@ -60,6 +61,78 @@ pub struct Inspection {
     pub findings: Findings,
     /// What a codec would reject (MLTK103/MLTK104), by pointer.
     pub problems: Vec<Problem>,
+    /// For a pickle file (`.pkl`, `.pickle`, a plain-pickle `.joblib`): what unpickling it
+    /// would import. Such a file has no cells.
+    pub pickle: Option<PickleFile>,
+}
+
+/// What unpickling a pickle file would import, found by walking its opcodes (nothing is
+/// unpickled).
+#[derive(Debug, Clone, Serialize)]
+pub struct PickleFile {
+    /// Pickles written back to back in the file.
+    pub pickles: usize,
+    /// Highest protocol among them (0 for protocols 0 and 1).
+    pub protocol: u8,
+    /// Why the walk stopped before a `STOP`, if it did: what follows is not listed.
+    pub incomplete: Option<String>,
+    /// Every import, in stream order; a nested pickle's after its parent's.
+    pub imports: Vec<Import>,
+}
+
+/// One global the unpickler would import.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Import {
+    /// `module.name`.
+    pub global: String,
+    /// The opcode that imports it (`GLOBAL`, `STACK_GLOBAL`, `INST`, …).
+    pub opcode: &'static str,
+    /// Byte offset of that opcode, or, in a nested pickle, of the constant holding it.
+    pub offset: usize,
+    /// Whether the pickle calls it (`REDUCE`, `NEWOBJ`, `INST`, …).
+    pub called: bool,
+    /// Whether it is in a pickle nested inside a constant.
+    pub nested: bool,
+    /// `dangerous`, `unknown` (not on the allow-list) or `normal`.
+    pub class: &'static str,
+    /// Why a dangerous import is dangerous.
+    pub reason: Option<&'static str>,
+}
+
+fn pickle_file(bytes: &[u8], limits: &crate::codec::pickle::Limits) -> PickleFile {
+    use crate::codec::pickle::{self, Danger};
+    let scans = pickle::scan_stream(bytes, limits);
+    let mut imports = Vec::new();
+    let mut incomplete = None;
+    for scan in &scans {
+        scan.each_nested(|scan, anchor| {
+            for global in &scan.globals {
+                let (class, reason) = match global.danger() {
+                    Danger::Dangerous(why) => ("dangerous", Some(why)),
+                    Danger::Unknown => ("unknown", None),
+                    Danger::Normal => ("normal", None),
+                };
+                imports.push(Import {
+                    global: global.qualified(),
+                    opcode: global.opcode,
+                    offset: anchor.unwrap_or(global.offset),
+                    called: global.called,
+                    nested: anchor.is_some(),
+                    class,
+                    reason,
+                });
+            }
+            if let (None, Some(error)) = (&incomplete, &scan.error) {
+                incomplete = Some(error.to_string());
+            }
+        });
+    }
+    PickleFile {
+        pickles: scans.len(),
+        protocol: scans.iter().map(|s| s.protocol).max().unwrap_or(0),
+        incomplete,
+        imports,
+    }
 }
 
 /// One `mlspl_limits` entry.
@@ -159,6 +232,8 @@ pub fn inspect_bytes(path: &str, bytes: Vec<u8>, target: &'static Version) -> In
         target,
         ..Settings::default()
     };
+    let pickle = crate::pickle_file::is_pickle_input(&file, &bytes)
+        .then(|| pickle_file(&bytes, &settings.limits.pickle));
     let report = lint_bytes(&file, bytes, &settings);
     let artifact = &report.artifact;
     let cell_text = |name: &str| artifact.cell(name).map(|f| f.value.as_str());
@@ -213,8 +288,16 @@ pub fn inspect_bytes(path: &str, bytes: Vec<u8>, target: &'static Version) -> In
                 by_code: Vec::new(),
             },
             problems,
+            pickle: None,
         }
     });
+    if pickle.is_some() {
+        inspection.model_cell = "pickle-file";
+        inspection.model_note = None;
+        inspection.algo = None;
+        inspection.options_error = None;
+        inspection.pickle = pickle;
+    }
     // Never show a credential: mask every value a finding redacts.
     for diagnostic in report.diagnostics.iter().filter(|d| d.redact.is_some()) {
         let (Some(cell), Some(pointer)) = (diagnostic.cell, diagnostic.pointer.as_deref()) else {
@@ -448,18 +531,26 @@ pub fn run_diff(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> io::Result<ExitStatus> {
-    let mut sides = Vec::new();
+    let mut raw = Vec::new();
     for path in [a, b] {
-        let shown = path.display().to_string();
         match read(path) {
-            Ok(bytes) => sides.push(inspect_bytes(&shown, bytes, target)),
+            Ok(bytes) => raw.push(bytes),
             Err(e) => {
-                writeln!(err, "mltk-lint: error: cannot read {shown}: {e}")?;
+                writeln!(err, "mltk-lint: error: cannot read {}: {e}", path.display())?;
                 return Ok(ExitStatus::Failure);
             }
         }
     }
-    let changes = diff::diff(&sides[0], &sides[1]);
+    let same_bytes = raw[0] == raw[1];
+    let sides: Vec<Inspection> = [a, b]
+        .iter()
+        .zip(raw)
+        .map(|(path, bytes)| inspect_bytes(&path.display().to_string(), bytes, target))
+        .collect();
+    let mut changes = diff::diff(&sides[0], &sides[1]);
+    if changes.is_empty() && !same_bytes && sides.iter().all(|s| s.pickle.is_some()) {
+        changes.push(diff::opaque_pickle_change(&sides[0], &sides[1]));
+    }
     let (a_name, b_name) = (a.display().to_string(), b.display().to_string());
     if json_output {
         diff::write_json(out, &a_name, &b_name, &changes)?;

@@ -6,7 +6,7 @@ use std::io::{self, Write};
 use serde_json::Value as J;
 
 use super::facts::{self, ArrayFacts, Estimator, TreeFacts};
-use super::{InspectOptions, Inspection, NO_OPTIONS, typed};
+use super::{InspectOptions, Inspection, NO_OPTIONS, PickleFile, typed};
 
 /// The width the text is laid out for.
 pub const WIDTH: usize = 80;
@@ -257,6 +257,10 @@ pub fn write_inspection(
             &format!("{}: {note}", inspection.model_cell),
         )?;
     }
+    if let Some(pickle) = &inspection.pickle {
+        write_pickle(out, p, pickle)?;
+        return write_findings(out, p, inspection);
+    }
 
     writeln!(out)?;
     writeln!(out, "{}", p.heading("Algorithm"))?;
@@ -349,6 +353,66 @@ pub fn write_inspection(
 
     write_options(out, p, inspection)?;
     write_findings(out, p, inspection)
+}
+
+/// A pickle file: its imports, dangerous first, as `mltk-lint` reports them under MLTK501.
+fn write_pickle(out: &mut dyn Write, p: Painter, pickle: &PickleFile) -> io::Result<()> {
+    writeln!(out)?;
+    writeln!(out, "{}", p.heading("Pickle"))?;
+    let mut kind = format!("protocol {}", pickle.protocol);
+    if pickle.pickles > 1 {
+        kind += &format!(", {} pickles back to back", pickle.pickles);
+    }
+    field(out, 2, "format", 16, &kind)?;
+    field(
+        out,
+        2,
+        "walked",
+        16,
+        match &pickle.incomplete {
+            None => "to the end; nothing was unpickled",
+            Some(_) => "stopped early; nothing was unpickled",
+        },
+    )?;
+    if let Some(why) = &pickle.incomplete {
+        field(
+            out,
+            2,
+            "stopped",
+            16,
+            &format!("{why}; what follows is not listed"),
+        )?;
+    }
+    writeln!(out)?;
+    writeln!(
+        out,
+        "{}",
+        p.heading(&format!("Imports ({})", pickle.imports.len()))
+    )?;
+    if pickle.imports.is_empty() {
+        writeln!(out, "  none: unpickling it imports nothing")?;
+    }
+    for class in ["dangerous", "unknown", "normal"] {
+        for import in pickle.imports.iter().filter(|i| i.class == class) {
+            let mut how = format!("{} at byte {}", import.opcode, import.offset);
+            if import.called {
+                how += ", called";
+            }
+            if import.nested {
+                how += ", in a nested pickle";
+            }
+            let label = match import.reason {
+                Some(why) => format!("{class}: {why}"),
+                None if class == "unknown" => "unknown: not on the allow-list".to_owned(),
+                None => class.to_owned(),
+            };
+            writeln!(out, "  {}", clip(&import.global, WIDTH - 2))?;
+            for line in wrap(&format!("{label} ({how})"), WIDTH - 4) {
+                writeln!(out, "    {line}")?;
+            }
+        }
+    }
+    Ok(())
 }
 
 fn list_text(value: &J) -> String {

@@ -99,7 +99,7 @@ pub struct Import {
     pub reason: Option<&'static str>,
 }
 
-fn pickle_file(bytes: &[u8], limits: &crate::codec::pickle::Limits) -> PickleFile {
+fn pickle_imports(bytes: &[u8], limits: &crate::codec::pickle::Limits) -> PickleFile {
     use crate::codec::pickle::{self, Danger};
     let scans = pickle::scan_stream(bytes, limits);
     let mut imports = Vec::new();
@@ -233,7 +233,7 @@ pub fn inspect_bytes(path: &str, bytes: Vec<u8>, target: &'static Version) -> In
         ..Settings::default()
     };
     let pickle = crate::pickle_file::is_pickle_input(&file, &bytes)
-        .then(|| pickle_file(&bytes, &settings.limits.pickle));
+        .then(|| pickle_imports(&bytes, &settings.limits.pickle));
     let report = lint_bytes(&file, bytes, &settings);
     let artifact = &report.artifact;
     let cell_text = |name: &str| artifact.cell(name).map(|f| f.value.as_str());

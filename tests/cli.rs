@@ -133,12 +133,17 @@ fn select_and_ignore() {
     assert!(String::from_utf8_lossy(&bad.stderr).contains("did you mean `MLTK201`"));
 }
 
+/// A clean model in `dir`, and a path beside it that does not exist.
+fn a_model_and_a_missing_path(dir: &std::path::Path) -> (std::path::PathBuf, std::path::PathBuf) {
+    let path = dir.join("__mlspl_m.mlmodel");
+    std::fs::write(&path, artifact(MODEL, OPTIONS)).expect("write");
+    (path, dir.join("missing.mlmodel"))
+}
+
 #[test]
 fn unreadable_path_exits_two_but_lints_the_rest() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir.path().join("__mlspl_m.mlmodel");
-    std::fs::write(&path, artifact(MODEL, OPTIONS)).expect("write");
-    let missing = dir.path().join("missing.mlmodel");
+    let (path, missing) = a_model_and_a_missing_path(dir.path());
     let output = run(
         &[
             "--format",
@@ -157,9 +162,7 @@ fn unreadable_path_exits_two_but_lints_the_rest() {
 #[test]
 fn unreadable_path_is_never_all_checks_passed() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir.path().join("__mlspl_m.mlmodel");
-    std::fs::write(&path, artifact(MODEL, OPTIONS)).expect("write");
-    let missing = dir.path().join("missing.mlmodel");
+    let (path, missing) = a_model_and_a_missing_path(dir.path());
     for format in ["human", "concise"] {
         let output = run(
             &[

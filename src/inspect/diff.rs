@@ -154,24 +154,21 @@ fn imports(a: &Inspection, b: &Inspection, out: &mut Vec<Change>) {
             .collect()
     };
     let (before, after) = (globals(a), globals(b));
-    for (global, class) in before.difference(&after) {
+    let removed = before.difference(&after).map(|g| (Kind::Removed, g));
+    let added = after.difference(&before).map(|g| (Kind::Added, g));
+    for (change, (global, class)) in removed.chain(added) {
+        let (value, detail) = (Some(J::String(global.clone())), format!("({class})"));
+        let (before, after, detail) = match change {
+            Kind::Removed => (value, None, format!("no longer imported {detail}")),
+            _ => (None, value, format!("newly imported {detail}")),
+        };
         out.push(Change {
             section: Section::File,
-            change: Kind::Removed,
+            change,
             pointer: "imports".to_owned(),
-            before: Some(J::String(global.clone())),
-            after: None,
-            detail: Some(format!("no longer imported ({class})")),
-        });
-    }
-    for (global, class) in after.difference(&before) {
-        out.push(Change {
-            section: Section::File,
-            change: Kind::Added,
-            pointer: "imports".to_owned(),
-            before: None,
-            after: Some(J::String(global.clone())),
-            detail: Some(format!("newly imported ({class})")),
+            before,
+            after,
+            detail: Some(detail),
         });
     }
 }

@@ -276,7 +276,15 @@ impl Catalog {
 
     /// The codec any release uses for `(module, class)`, newest first.
     pub fn any_codec(&self, module: &str, class: &str) -> Option<&'static str> {
-        let index = self.any_codec.get_or_init(|| {
+        // The keys are `&'static str` (the embedded JSON); the map is covariant, so the lookup
+        // borrows `module` and `class` for as long as the call, with no allocation per record.
+        let index: &HashMap<(&str, &str), &'static str> = self.codec_index();
+        index.get(&(module, class)).copied()
+    }
+
+    /// The index behind [`Catalog::any_codec`], built on first use.
+    pub fn codec_index(&self) -> &HashMap<(&'static str, &'static str), &'static str> {
+        self.any_codec.get_or_init(|| {
             let mut index = HashMap::new();
             // Newest release first and, within a release, registrations in order: the first
             // entry for a pair is the one a search would find, and later ones are ignored.
@@ -290,11 +298,7 @@ impl Catalog {
                 }
             }
             index
-        });
-        // The keys are `&'static str` (the embedded JSON); the map is covariant, so the lookup
-        // borrows `module` and `class` for as long as the call, with no allocation per record.
-        let index: &HashMap<(&str, &str), &'static str> = index;
-        index.get(&(module, class)).copied()
+        })
     }
 
     /// The rename of `module` for `class`, if the class moved.

@@ -412,6 +412,19 @@ fn settings(args: &LintArgs, config: Option<&crate::config::Config>, path: &Path
     settings
 }
 
+/// Build the tables every file needs on another core while this one loads the catalog: with
+/// two workers, the second waited for the first to compile the options schema and index the
+/// codecs. Not for one input: a thread's first allocations cost more than they save there.
+fn warm_up() {
+    // Detached: if the run ends first (a bad flag), there is nothing to wait for.
+    let _ = std::thread::Builder::new()
+        .name("warm-up".into())
+        .spawn(|| {
+            crate::options::schema::warm_up();
+            catalog().codec_index();
+        });
+}
+
 /// Configuration discovery, `--exclude` and the fail threshold for one run.
 struct RunConfig {
     suppressions: crate::suppressions::Suppressions,
@@ -512,6 +525,20 @@ fn lint(args: LintArgs, out: &mut dyn Write, err: &mut dyn Write) -> io::Result<
             return Ok(ExitStatus::Failure);
         }
     };
+    let (mut inputs, walk_errors) = inputs::collect(&args.paths, &args.stdin_filename);
+    inputs.retain(|input| match input {
+        Input::File(path) => !run.excluded(&args, path),
+        Input::Stdin(_) => true,
+    });
+    // Counting cores reads cgroup files: not worth it for one input.
+    let threads = match args.threads {
+        _ if inputs.len() <= 1 => 1,
+        Some(n) => usize::from(n),
+        None => crate::ordered::default_threads(),
+    };
+    if threads > 1 {
+        warm_up();
+    }
     let settings = settings(&args, None, Path::new(&args.stdin_filename));
     let stdin_settings = if args.paths.iter().any(|p| p.as_os_str() == "-") {
         match run.settings(&args, Path::new(&args.stdin_filename)) {
@@ -524,11 +551,6 @@ fn lint(args: LintArgs, out: &mut dyn Write, err: &mut dyn Write) -> io::Result<
     } else {
         settings.clone()
     };
-    let (mut inputs, walk_errors) = inputs::collect(&args.paths, &args.stdin_filename);
-    inputs.retain(|input| match input {
-        Input::File(path) => !run.excluded(&args, path),
-        Input::Stdin(_) => true,
-    });
     let mut failures = walk_errors.len();
     for e in &walk_errors {
         writeln!(
@@ -590,12 +612,6 @@ fn lint(args: LintArgs, out: &mut dyn Write, err: &mut dyn Write) -> io::Result<
         }
     };
     let mut summary = Summary::default();
-    // Counting cores reads cgroup files: not worth it for one input.
-    let threads = match args.threads {
-        _ if inputs.len() <= 1 => 1,
-        Some(n) => usize::from(n),
-        None => crate::ordered::default_threads(),
-    };
     // The baseline is every finding of the run, written before any is suppressed by it:
     // that mode keeps all reports until the end; otherwise they stream.
     let collected = match &args.write_baseline {

@@ -18,6 +18,11 @@ pub struct Violation {
     pub schema_path: String,
 }
 
+/// Compile the schema now, so the first file to need it does not wait for it.
+pub fn warm_up() {
+    validator();
+}
+
 fn validator() -> &'static jsonschema::Validator {
     static VALIDATOR: OnceLock<jsonschema::Validator> = OnceLock::new();
     VALIDATOR.get_or_init(|| {

@@ -142,9 +142,11 @@ struct LintArgs {
     /// An algorithm your own app ships (repeatable).
     #[arg(long = "custom-algorithm", value_name = "NAME")]
     custom_algorithms: Vec<String>,
-    /// Name shown for standard input (its file name is checked too).
-    #[arg(long, value_name = "NAME", default_value = "<stdin>")]
-    stdin_filename: String,
+    /// Name of the file read from standard input: shown in the report, checked by the
+    /// file-name rules (MLTK206, MLTK207) and used to find the configuration. Without it the
+    /// input shows as `<stdin>` and its name is not checked.
+    #[arg(long, value_name = "NAME")]
+    stdin_filename: Option<String>,
     /// When to use colour.
     #[arg(long, value_enum, default_value_t = ColorArg::Auto)]
     color: ColorArg,
@@ -525,7 +527,8 @@ fn lint(args: LintArgs, out: &mut dyn Write, err: &mut dyn Write) -> io::Result<
             return Ok(ExitStatus::Failure);
         }
     };
-    let (mut inputs, walk_errors) = inputs::collect(&args.paths, &args.stdin_filename);
+    let stdin_shown = args.stdin_filename.as_deref().unwrap_or("<stdin>");
+    let (mut inputs, walk_errors) = inputs::collect(&args.paths, stdin_shown);
     inputs.retain(|input| match input {
         Input::File(path) => !run.excluded(&args, path),
         Input::Stdin(_) => true,
@@ -539,9 +542,9 @@ fn lint(args: LintArgs, out: &mut dyn Write, err: &mut dyn Write) -> io::Result<
     if threads > 1 {
         warm_up();
     }
-    let settings = settings(&args, None, Path::new(&args.stdin_filename));
+    let settings = settings(&args, None, Path::new(stdin_shown));
     let stdin_settings = if args.paths.iter().any(|p| p.as_os_str() == "-") {
-        match run.settings(&args, Path::new(&args.stdin_filename)) {
+        match run.settings(&args, Path::new(stdin_shown)) {
             Ok(settings) => settings,
             Err(message) => {
                 writeln!(err, "mltk-lint: error: {message}")?;
@@ -579,7 +582,10 @@ fn lint(args: LintArgs, out: &mut dyn Write, err: &mut dyn Write) -> io::Result<
             }
             Input::Stdin(name) => Ok(FileOutcome::Linted(Box::new(
                 match stdin_bytes.clone().unwrap_or(Ok(Vec::new())) {
-                    Ok(bytes) => lint_bytes(name, bytes, &stdin_settings),
+                    Ok(bytes) if args.stdin_filename.is_some() => {
+                        lint_bytes(name, bytes, &stdin_settings)
+                    }
+                    Ok(bytes) => crate::linter::lint_unnamed(name, bytes, &stdin_settings),
                     Err(seen) => crate::linter::oversize(name, seen, &stdin_settings),
                 },
             ))),

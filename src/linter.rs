@@ -67,13 +67,28 @@ fn decode_then<R>(
 
 /// Lint one artifact's bytes. `path` names it in the output and its file name is checked.
 pub fn lint_bytes(path: &str, bytes: Vec<u8>, settings: &Settings) -> FileReport {
+    let file_name = std::path::Path::new(path)
+        .file_name()
+        .and_then(|name| name.to_str());
+    lint_named(path, file_name, bytes, settings)
+}
+
+/// [`lint_bytes`] for bytes with no file name (standard input without `--stdin-filename`):
+/// `shown` names them in the output, and the rules about the file name do not run.
+pub fn lint_unnamed(shown: &str, bytes: Vec<u8>, settings: &Settings) -> FileReport {
+    lint_named(shown, None, bytes, settings)
+}
+
+fn lint_named(
+    path: &str,
+    file_name: Option<&str>,
+    bytes: Vec<u8>,
+    settings: &Settings,
+) -> FileReport {
     if crate::pickle_file::is_pickle_input(path, &bytes) {
         return crate::pickle_file::lint(path, bytes, settings);
     }
     let artifact = Artifact::parse(bytes);
-    let file_name = std::path::Path::new(path)
-        .file_name()
-        .and_then(|name| name.to_str());
     let diagnostics = decode_then(&artifact, &settings.limits, false, |decoded| {
         let context = Context {
             artifact: decoded.artifact,

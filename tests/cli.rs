@@ -315,3 +315,19 @@ fn human_output_never_shows_a_credential() {
     );
     assert!(!stdout(&json).contains("SESSION-token"));
 }
+
+#[test]
+fn stdin_without_a_name_skips_the_file_name_rules() {
+    let text = artifact(MODEL, OPTIONS);
+    let unnamed = run(&["--format", "concise", "-"], Some(&text));
+    assert_eq!(unnamed.status.code(), Some(0), "{}", stdout(&unnamed));
+    assert_eq!(stdout(&unnamed), "All checks passed (1 file linted).\n");
+    // A name given is a name checked: the same bytes as `model.csv` are misnamed.
+    let named = run(
+        &["--format", "concise", "--stdin-filename", "model.csv", "-"],
+        Some(&text),
+    );
+    let out = stdout(&named);
+    assert!(out.contains("model.csv:1:1: MLTK207"), "{out}");
+    assert_eq!(named.status.code(), Some(0), "warnings only: {out}");
+}

@@ -7,6 +7,7 @@ declare_rule! {
     /// Checks the file name: `__mlspl_` + a model name matching `^[a-zA-Z_][a-zA-Z0-9_]*$`
     /// + the extension the target release uses (`.mlmodel` in 5.x, `.csv` up to 4.x;
     /// `.onnx.mlmodel` for ONNX models).
+    /// Standard input is checked only under the name `--stdin-filename` gives it.
     ///
     /// ## Why is this bad?
     /// MLTK finds a model through the lookup named `__mlspl_<name>.mlmodel`; a file under any

@@ -7,6 +7,7 @@ declare_rule! {
     /// ## What it does
     /// Compares `options.model_name` with the model name in the file name
     /// (`__mlspl_<name>.mlmodel`).
+    /// Standard input is checked only under the name `--stdin-filename` gives it.
     ///
     /// ## Why is this bad?
     /// MLTK finds models by file name and overrides `model_name` when applying, so the

@@ -194,6 +194,27 @@ impl Reader<'_> {
         });
     }
 
+    /// Copy a quoted cell's text from `i` up to the next quote that is not half of a `""`
+    /// pair, or carriage return, or the end; each `""` is kept as one quote (what
+    /// `QuoteInQuotedField` does with it) without a round through the states. Returns where
+    /// it stopped. A JSON cell has two `""` pairs per string, a few bytes apart: going back
+    /// through the reader's loop for each was a fifth of the reading.
+    fn copy_quoted_run(&mut self, mut i: usize) -> usize {
+        let bytes = self.bytes;
+        loop {
+            let rest = &bytes[i..];
+            let run = quote_or_cr(rest);
+            self.field.extend_from_slice(&rest[..run]);
+            i += run;
+            if bytes.get(i) == Some(&b'"') && bytes.get(i + 1) == Some(&b'"') {
+                self.keep_doubled_quote();
+                i += 2;
+                continue;
+            }
+            return i;
+        }
+    }
+
     /// Length and kind of the line terminator at `i`, if there is one.
     fn newline_at(&self, i: usize) -> Option<(usize, LineEnding)> {
         match self.bytes.get(i)? {
@@ -334,19 +355,9 @@ pub fn read(bytes: &[u8]) -> Framing {
                 }
             }
             State::InQuotedField => {
-                // Fast path: copy everything up to the next quote or carriage return.
-                let rest = &bytes[i..];
-                let run = quote_or_cr(rest);
-                r.field.extend_from_slice(&rest[..run]);
-                i += run;
-                // A doubled quote (every JSON quote in a cell) is kept as one without a round
-                // through the states: what `QuoteInQuotedField` does with it below.
-                if bytes.get(i) == Some(&b'"') && bytes.get(i + 1) == Some(&b'"') {
-                    r.keep_doubled_quote();
-                    i += 2;
-                    continue;
-                }
-                if run > 0 {
+                let start = i;
+                i = r.copy_quoted_run(i);
+                if i > start {
                     continue;
                 }
                 if c == b'"' {

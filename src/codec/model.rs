@@ -197,6 +197,7 @@ fn decode_inner<'a>(root: &'a Node, limits: &Limits, keep_array_data: bool) -> M
         problems: Vec::new(),
         limits,
         keep_array_data,
+        headers: npy::HeaderMemo::default(),
     };
     let tree = decoder.item(root, String::new());
     Model {
@@ -209,6 +210,7 @@ struct Decoder<'l> {
     problems: Vec<Problem>,
     limits: &'l Limits,
     keep_array_data: bool,
+    headers: npy::HeaderMemo,
 }
 
 impl Decoder<'_> {
@@ -632,7 +634,7 @@ impl Decoder<'_> {
         let parsed = if self.keep_array_data {
             npy::parse_owned_with(bytes, &self.limits.npy)
         } else {
-            npy::parse_owned_elided(bytes, &self.limits.npy)
+            npy::parse_owned_elided_memo(bytes, &self.limits.npy, &mut self.headers)
         };
         self.npy_parsed(name, &pointer, member, parsed)
     }

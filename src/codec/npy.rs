@@ -472,6 +472,82 @@ pub fn parse_owned_elided(bytes: Vec<u8>, limits: &Limits) -> Result<Array, NpyE
     Ok(array)
 }
 
+/// [`parse_owned_elided`] for the payloads of one artifact, which repeat their headers: a
+/// gradient-boosting model has hundreds of arrays and a handful of distinct headers, and
+/// parsing a header costs more than decoding a small array. What [`parse_parts`] finds
+/// depends only on the bytes up to the data, the payload's length and the limits, so a
+/// header already parsed from the same bytes, for a payload of the same length, under the
+/// same `limits` (one memo per artifact), gives the same array. Errors are not kept.
+pub fn parse_owned_elided_memo(
+    bytes: Vec<u8>,
+    limits: &Limits,
+    memo: &mut HeaderMemo,
+) -> Result<Array, NpyError> {
+    let key_len = header_end(&bytes).filter(|&end| end <= bytes.len());
+    let found = key_len.and_then(|end| {
+        memo.entries
+            .iter()
+            .find(|(key, total, ..)| *total == bytes.len() && key[..] == bytes[..end])
+    });
+    let (mut array, range) = match found {
+        Some((_, _, array, range)) => (array.clone(), range.clone()),
+        None => {
+            let (array, range) = parse_parts(&bytes, limits)?;
+            if let Some(end) = key_len
+                && memo.entries.len() < HeaderMemo::CAPACITY
+            {
+                memo.entries.push((
+                    bytes[..end].to_vec(),
+                    bytes.len(),
+                    array.clone(),
+                    range.clone(),
+                ));
+            }
+            (array, range)
+        }
+    };
+    debug_assert!(
+        encodes_as_stored(&array),
+        "a parsed header describes its array"
+    );
+    array.trailing_data = bytes.get(range.end..).unwrap_or_default().to_vec();
+    array.data_elided = true;
+    Ok(array)
+}
+
+/// Headers already parsed for [`parse_owned_elided_memo`]: the bytes up to the data, the
+/// payload length, and what [`parse_parts`] made of them.
+#[derive(Debug, Default)]
+pub struct HeaderMemo {
+    entries: Vec<(Vec<u8>, usize, Array, std::ops::Range<usize>)>,
+}
+
+impl HeaderMemo {
+    /// Distinct headers kept: the corpus's files have at most 17; each costs at most
+    /// `max_header_len` bytes and a parsed header, and the linear search stays short.
+    const CAPACITY: usize = 32;
+}
+
+/// Where the data of an NPY payload starts, from its prelude alone (magic, a known version
+/// and the header length), if the prelude is all there; [`parse_parts`] checks the rest.
+fn header_end(bytes: &[u8]) -> Option<usize> {
+    if bytes.get(..6)? != MAGIC {
+        return None;
+    }
+    let (len_size, len): (usize, u64) = match (bytes.get(6)?, bytes.get(7)?) {
+        (1, 0) => (
+            2,
+            u64::from(u16::from_le_bytes(*bytes.get(8..10)?.first_chunk()?)),
+        ),
+        (2 | 3, 0) => (
+            4,
+            u64::from(u32::from_le_bytes(*bytes.get(8..12)?.first_chunk()?)),
+        ),
+        _ => return None,
+    };
+    usize::try_from(len).ok()?.checked_add(8 + len_size)
+}
+
 /// [`parse_owned_elided`] from the payload's first bytes only: `prefix` is the start of a
 /// payload `total` bytes long and holds at least `12 + limits.max_header_len` bytes (or all of
 /// it). Lets the linter check a 20 MB array without ever holding its data; `trailing_data`
@@ -2458,6 +2534,50 @@ mod tests {
     \x00\x00\x00\xf0?\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xfe\xff\
     \xff\xff\xff\xff\xff\xff\x00\x00\x00\x00\x00\x00\x00\xc0\x00\x00\x00\x00\x00\xc0{<\x94\x00\
     \x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x80b@";
+
+    /// The memo answers what parsing each payload afresh answers, whatever came before:
+    /// same header with a different length (short data, trailing bytes), other versions,
+    /// broken preludes, and more distinct headers than it keeps.
+    #[test]
+    fn header_memo_gives_what_a_fresh_parse_gives() {
+        let limits = Limits::default();
+        let mut payloads = vec![
+            REAL_I8.to_vec(),
+            REAL_S12.to_vec(),
+            REAL_I8.to_vec(),
+            REAL_I8[..REAL_I8.len() - 1].to_vec(),
+            [REAL_I8, b"xyz"].concat(),
+            REAL_TREE.to_vec(),
+            REAL_I4_ALIGN64.to_vec(),
+            REAL_F8_EMPTY.to_vec(),
+            REAL_I8[..9].to_vec(),
+            REAL_I8[..60].to_vec(),
+            versioned((2, 0), &REAL_I8[10..80], &REAL_I8[80..]),
+            versioned((3, 0), &REAL_I8[10..80], &REAL_I8[80..]),
+            REAL_I8.to_vec(),
+        ];
+        for n in 0..40 {
+            payloads.push(v1(
+                &format!("{{'descr': '<i8', 'fortran_order': False, 'shape': ({n},), }}"),
+                &vec![7; 8 * n],
+            ));
+        }
+        payloads.extend([
+            REAL_TREE.to_vec(),
+            REAL_S12.to_vec(),
+            v1(
+                "{'descr': '<i8', 'fortran_order': False, 'shape': (39,), }",
+                &[7; 8 * 39],
+            ),
+        ]);
+        let mut memo = HeaderMemo::default();
+        for (i, payload) in payloads.into_iter().enumerate() {
+            let fresh = parse_owned_elided(payload.clone(), &limits);
+            let memoized = parse_owned_elided_memo(payload, &limits, &mut memo);
+            assert_eq!(format!("{memoized:?}"), format!("{fresh:?}"), "payload {i}");
+        }
+        assert_eq!(memo.entries.len(), HeaderMemo::CAPACITY);
+    }
 
     /// A version 1.0 file with `header` padded and terminated like numpy does (16-byte).
     fn v1(header: &str, data: &[u8]) -> Vec<u8> {

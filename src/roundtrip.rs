@@ -431,15 +431,15 @@ fn encode_json(
         if let Value::String(_) = node.value {
             return payloads.get(&node.span.start).cloned();
         }
-        if mode == Mode::Canonical {
-            if let Value::Number(Number::Float(value)) = node.value {
-                let lexeme = &text[node.span.clone()];
-                if matches!(
-                    pyjson::spelling_of(lexeme, value),
-                    pyjson::FloatSpelling::Raw
-                ) {
-                    return pyjson::format_float(value, pyjson::FloatSpelling::Repr);
-                }
+        if mode == Mode::Canonical
+            && let Value::Number(Number::Float(value)) = node.value
+        {
+            let lexeme = &text[node.span.clone()];
+            if matches!(
+                pyjson::spelling_of(lexeme, value),
+                pyjson::FloatSpelling::Raw
+            ) {
+                return pyjson::format_float(value, pyjson::FloatSpelling::Repr);
             }
         }
         None

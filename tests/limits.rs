@@ -61,7 +61,7 @@ impl Input {
                 use std::io::Write as _;
                 let mut header =
                     "{'descr': '<f8', 'fortran_order': False, 'shape': (10000,), }".to_owned();
-                while (10 + header.len() + 1) % 64 != 0 {
+                while !(10 + header.len() + 1).is_multiple_of(64) {
                     header.push(' ');
                 }
                 header.push('\n');

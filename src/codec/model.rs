@@ -900,7 +900,7 @@ fn npy_elided_streaming(
     // The decoded start must reach past any header within the limit (12-byte prelude).
     let prefix_bytes = 12usize.saturating_add(limits.max_header_len);
     let prefix_chars = prefix_bytes.div_ceil(3).saturating_mul(4);
-    if text.len() % 4 != 0 || text.len() <= prefix_chars.saturating_add(STREAM_CHUNK) {
+    if !text.len().is_multiple_of(4) || text.len() <= prefix_chars.saturating_add(STREAM_CHUNK) {
         return None;
     }
     let (head, mut rest) = text.split_at_checked(prefix_chars)?;

@@ -1697,7 +1697,7 @@ mod tests {
                 }
                 x = (x * 3.9 * (1.0 - x)).abs();
                 let v = x * 10f64.powi((i % 9) as i32 - 4);
-                let spelling = if i % legacy_every == 0 {
+                let spelling = if i.is_multiple_of(legacy_every) {
                     FloatSpelling::Legacy17
                 } else {
                     FloatSpelling::Repr

@@ -51,10 +51,10 @@ fn relative_path(path: &str) -> String {
         path.to_owned()
     } else {
         let mut text = path.replace('\\', "/");
-        if let Ok(cwd) = std::env::current_dir() {
-            if let Ok(rest) = std::path::Path::new(path).strip_prefix(&cwd) {
-                text = rest.to_string_lossy().replace('\\', "/");
-            }
+        if let Ok(cwd) = std::env::current_dir()
+            && let Ok(rest) = std::path::Path::new(path).strip_prefix(&cwd)
+        {
+            text = rest.to_string_lossy().replace('\\', "/");
         }
         text.trim_start_matches("./").to_owned()
     }

@@ -56,15 +56,15 @@ fn check(ctx: &Context<'_>, out: &mut crate::diagnostic::Findings) {
             .with_help("an MLTK artifact is a header and one row of three cells; this file is not one, or is damaged"),
         );
     }
-    if let ModelCell::NotJson(error) = ctx.model_cell {
-        if error.kind.is_limit() {
-            out.push(json_limit(ctx, Cell::Model, error));
-        }
+    if let ModelCell::NotJson(error) = ctx.model_cell
+        && error.kind.is_limit()
+    {
+        out.push(json_limit(ctx, Cell::Model, error));
     }
-    if let OptionsCell::NotJson { error, .. } = ctx.options {
-        if error.kind.is_limit() {
-            out.push(json_limit(ctx, Cell::Options, error));
-        }
+    if let OptionsCell::NotJson { error, .. } = ctx.options
+        && error.kind.is_limit()
+    {
+        out.push(json_limit(ctx, Cell::Options, error));
     }
     let model_len = ctx.cell(Cell::Model).map_or(0, |f| f.value.len());
     match ctx.model_cell {
@@ -210,7 +210,7 @@ mod tests {
         use base64::Engine as _;
         let mut npy = b"\x93NUMPY\x01\x00".to_vec();
         let mut header = header.to_owned();
-        while (10 + header.len() + 1) % 64 != 0 {
+        while !(10 + header.len() + 1).is_multiple_of(64) {
             header.push(' ');
         }
         header.push('\n');

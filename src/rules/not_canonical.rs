@@ -58,7 +58,7 @@ fn check(ctx: &Context<'_>, out: &mut crate::diagnostic::Findings) {
 
 #[cfg(test)]
 mod tests {
-    use crate::rules::test_support::{MODEL, OPTIONS, artifact, clean, lint};
+    use crate::rules::test_support::{MODEL, OPTIONS, artifact, clean, lint, quote};
 
     use super::NOT_CANONICAL;
 
@@ -84,5 +84,36 @@ mod tests {
     #[test]
     fn silent_on_clean() {
         assert!(lint(&NOT_CANONICAL, clean()).is_empty());
+    }
+
+    /// A JSON cell whose text is canonical is still compared with its CSV form: quotes
+    /// `csv.writer` would not write are reported at the cell's first byte.
+    #[test]
+    fn fires_on_quotes_the_writer_would_not_write() {
+        let text = format!(
+            "algo,model,options\r\nLinearRegression,{},\"{{}}\"\r\n",
+            quote(MODEL)
+        );
+        let diagnostics = lint(&NOT_CANONICAL, text.clone());
+        assert_eq!(diagnostics.len(), 1);
+        assert_eq!(
+            diagnostics[0].span.start,
+            text.rfind("\"{}\"").expect("cell")
+        );
+    }
+
+    /// Escaped line breaks inside JSON strings are canonical: the cell's text has no raw
+    /// line break, and the file is what MLTK writes.
+    #[test]
+    fn silent_on_escaped_line_breaks() {
+        let options = OPTIONS.replace(r#""model_name": "m""#, r#""model_name": "m\r\nn""#);
+        assert!(options.contains(r"\r\n"));
+        assert!(
+            lint(
+                &NOT_CANONICAL,
+                artifact("LinearRegression", MODEL, &options)
+            )
+            .is_empty()
+        );
     }
 }

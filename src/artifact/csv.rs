@@ -198,7 +198,8 @@ impl Reader<'_> {
     /// pair, or carriage return, or the end; each `""` is kept as one quote (what
     /// `QuoteInQuotedField` does with it) without a round through the states. Returns where
     /// it stopped. A JSON cell has two `""` pairs per string, a few bytes apart: going back
-    /// through the reader's loop for each was a fifth of the reading.
+    /// through the reader's loop for each cost 6 % of the reading (the cell cap, the newline
+    /// test and the state match once per pair).
     fn copy_quoted_run(&mut self, mut i: usize) -> usize {
         let bytes = self.bytes;
         loop {

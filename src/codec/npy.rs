@@ -462,14 +462,19 @@ pub fn parse_owned_with(mut bytes: Vec<u8>, limits: &Limits) -> Result<Array, Np
 /// its header, which was read through its version's length field), so its payload text is
 /// its own re-encoding and the data is never needed to reproduce the file.
 pub fn parse_owned_elided(bytes: Vec<u8>, limits: &Limits) -> Result<Array, NpyError> {
-    let (mut array, range) = parse_parts(&bytes, limits)?;
+    let (array, range) = parse_parts(&bytes, limits)?;
+    Ok(elide(array, range, &bytes))
+}
+
+/// What [`parse_parts`] made of `bytes`, without the data: only the bytes after it are kept.
+fn elide(mut array: Array, range: std::ops::Range<usize>, bytes: &[u8]) -> Array {
     debug_assert!(
         encodes_as_stored(&array),
         "a parsed header describes its array"
     );
     array.trailing_data = bytes.get(range.end..).unwrap_or_default().to_vec();
     array.data_elided = true;
-    Ok(array)
+    array
 }
 
 /// [`parse_owned_elided`] for the payloads of one artifact, which repeat their headers: a
@@ -489,7 +494,7 @@ pub fn parse_owned_elided_memo(
             .iter()
             .find(|(key, total, ..)| *total == bytes.len() && key[..] == bytes[..end])
     });
-    let (mut array, range) = match found {
+    let (array, range) = match found {
         Some((_, _, array, range)) => (array.clone(), range.clone()),
         None => {
             let (array, range) = parse_parts(&bytes, limits)?;
@@ -506,13 +511,7 @@ pub fn parse_owned_elided_memo(
             (array, range)
         }
     };
-    debug_assert!(
-        encodes_as_stored(&array),
-        "a parsed header describes its array"
-    );
-    array.trailing_data = bytes.get(range.end..).unwrap_or_default().to_vec();
-    array.data_elided = true;
-    Ok(array)
+    Ok(elide(array, range, &bytes))
 }
 
 /// Headers already parsed for [`parse_owned_elided_memo`]: the bytes up to the data, the

@@ -230,10 +230,48 @@ impl Reader<'_> {
     }
 }
 
-/// The index of the first `"` or `\r` in `bytes` (its length if none): base64 payloads make
-/// quoted runs long, and memchr2 crosses them a vector at a time.
+/// The index of the first `"` or `\r` in `bytes` (its length if none). Most runs of a JSON
+/// cell are short (a key or a word between two `""` pairs) and end within two words, found
+/// without a call; base64 payloads make the others long, and memchr2 crosses them a vector
+/// at a time.
 fn quote_or_cr(bytes: &[u8]) -> usize {
-    memchr::memchr2(b'"', b'\r', bytes).unwrap_or(bytes.len())
+    for (word, start) in bytes.chunks_exact(8).take(2).zip([0, 8]) {
+        let word = u64::from_le_bytes(word.try_into().unwrap_or_default());
+        let found = lanes_equal(word, b'"') | lanes_equal(word, b'\r');
+        if found != 0 {
+            return start + first_lane(found);
+        }
+    }
+    let from = (bytes.len() / 8).min(2) * 8;
+    from + memchr::memchr2(b'"', b'\r', &bytes[from..]).unwrap_or(bytes.len() - from)
+}
+
+/// The index of the first `"` in `bytes`, like [`quote_or_cr`].
+fn next_quote(bytes: &[u8]) -> Option<usize> {
+    for (word, start) in bytes.chunks_exact(8).take(2).zip([0, 8]) {
+        let found = lanes_equal(
+            u64::from_le_bytes(word.try_into().unwrap_or_default()),
+            b'"',
+        );
+        if found != 0 {
+            return Some(start + first_lane(found));
+        }
+    }
+    let from = (bytes.len() / 8).min(2) * 8;
+    memchr::memchr(b'"', &bytes[from..]).map(|at| from + at)
+}
+
+/// The bytes of `word` (little-endian lanes) equal to `byte`, as the top bit of each lane.
+/// Exact: no carry crosses a lane, so a match never marks its neighbour.
+fn lanes_equal(word: u64, byte: u8) -> u64 {
+    const LOW7: u64 = 0x7F7F_7F7F_7F7F_7F7F;
+    let x = word ^ (0x0101_0101_0101_0101 * u64::from(byte));
+    !(((x & LOW7) + LOW7) | x | LOW7)
+}
+
+/// The lane of the lowest top bit set in `found` (not zero).
+fn first_lane(found: u64) -> usize {
+    (found.trailing_zeros() / 8) as usize
 }
 
 /// The raw length of a quoted field's content (up to the first `"` that is not the first of
@@ -243,7 +281,7 @@ fn quoted_len(content: &[u8]) -> (usize, usize) {
     let mut at = 0;
     let mut pairs = 0;
     let len = loop {
-        let Some(quote) = memchr::memchr(b'"', &content[at..]) else {
+        let Some(quote) = next_quote(&content[at..]) else {
             break content.len();
         };
         let quote = at + quote;
@@ -456,6 +494,33 @@ mod tests {
                 .position(|b| b == b'"' || b == b'\r')
                 .unwrap_or(text.len());
             assert_eq!(quote_or_cr(text.as_bytes()), want, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn word_scans_agree_with_a_byte_loop_at_every_position() {
+        // Every length across the two words and into memchr's part, the match in every lane,
+        // and bytes one bit away from `"` (0x22) and `\r` (0x0D), which a carry between lanes
+        // would confuse.
+        let near = [b'"', b'\r', 0x23, 0x20, 0xA2, 0x0C, 0x8D, 0x00, 0xFF, b'a'];
+        for len in 0..40 {
+            for at in 0..=len {
+                for &filler in &near[2..] {
+                    for &hit in &near {
+                        let mut bytes = vec![filler; len];
+                        if at < len {
+                            bytes[at] = hit;
+                        }
+                        let first = |set: &[u8]| bytes.iter().position(|b| set.contains(b));
+                        assert_eq!(
+                            quote_or_cr(&bytes),
+                            first(b"\"\r").unwrap_or(len),
+                            "{bytes:?}"
+                        );
+                        assert_eq!(next_quote(&bytes), first(b"\""), "{bytes:?}");
+                    }
+                }
+            }
         }
     }
 

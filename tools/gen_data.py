@@ -8,8 +8,10 @@ Reads the machine-readable facts beside the format spec (default: ../shared/spec
                                   plus the module renames seen between versions
   schemas/options.schema.json     JSON Schema (draft-07) for the `options` cell
 
-Both outputs are committed to the repository (the Rust crate embeds them with
-`include_str!`), so re-run this script after the spec facts change and commit the result:
+Both outputs are committed to the repository (the Rust crate reads them when it is built:
+build.rs turns mltk-versions.json into the code that builds the catalog, and
+`#[jsonschema::validator]` compiles the schema), so re-run this script after the spec facts
+change and commit the result:
 
   python3 tools/gen_data.py                 # rewrite the files
   python3 tools/gen_data.py --check         # exit 1 with a unified diff if they are stale

@@ -163,6 +163,12 @@ struct Data {
     renames: Vec<Rename>,
 }
 
+/// `(module, class)` to a codec name. foldhash, not the standard SipHash: the decoder looks up
+/// every record of every file (SipHash of the two strings was 0.7 % of a corpus run), and the
+/// keys are the catalog's own, so no input can flood the table.
+pub type CodecIndex =
+    HashMap<(&'static str, &'static str), &'static str, foldhash::fast::RandomState>;
+
 /// Every known MLTK release, oldest first.
 #[derive(Debug)]
 pub struct Catalog {
@@ -170,7 +176,7 @@ pub struct Catalog {
     renames: Vec<Rename>,
     /// `(module, class)` to the codec the newest release that knows the pair uses, built on
     /// first use: the decoder asks for every record of every file.
-    any_codec: OnceLock<HashMap<(&'static str, &'static str), &'static str>>,
+    any_codec: OnceLock<CodecIndex>,
 }
 
 /// The embedded catalog.
@@ -223,16 +229,18 @@ impl Catalog {
 
     /// The codec any release uses for `(module, class)`, newest first.
     pub fn any_codec(&self, module: &str, class: &str) -> Option<&'static str> {
-        // The keys are `&'static str` (the embedded JSON); the map is covariant, so the lookup
-        // borrows `module` and `class` for as long as the call, with no allocation per record.
-        let index: &HashMap<(&str, &str), &'static str> = self.codec_index();
+        // The keys are `&'static str` (literals of the generated catalog); the map is
+        // covariant, so the lookup borrows `module` and `class` for as long as the call, with
+        // no allocation per record.
+        let index: &HashMap<(&str, &str), &'static str, foldhash::fast::RandomState> =
+            self.codec_index();
         index.get(&(module, class)).copied()
     }
 
     /// The index behind [`Catalog::any_codec`], built on first use.
-    pub fn codec_index(&self) -> &HashMap<(&'static str, &'static str), &'static str> {
+    pub fn codec_index(&self) -> &CodecIndex {
         self.any_codec.get_or_init(|| {
-            let mut index = HashMap::new();
+            let mut index = CodecIndex::default();
             // Newest release first and, within a release, registrations in order: the first
             // entry for a pair is the one a search would find, and later ones are ignored.
             for v in self.versions.iter().rev() {

@@ -33,8 +33,9 @@ struct Counts {
 
 /// The document as `serde_json::to_writer_pretty` writes it, written a file at a time: the
 /// findings of a file are printed when it is done, while later files are still being linted,
-/// instead of all at the end, after the last file (a tenth of a corpus run's time with two
-/// workers went to that tail). A test checks the bytes against `to_writer_pretty`.
+/// instead of all at the end, after the last file (2.3M instructions of a corpus run on the
+/// calling thread, while the other worker had nothing left). A test checks the bytes against
+/// `to_writer_pretty`.
 #[derive(Default)]
 pub(super) struct JsonReporter {
     /// Whether the head of the document and a first finding are written.
@@ -80,15 +81,14 @@ impl Finding {
 impl Reporter for JsonReporter {
     fn file(&mut self, out: &mut dyn Write, report: &FileReport) -> io::Result<()> {
         for l in located(report) {
-            out.write_all(if self.started {
-                b",\n    "
+            let before: &[u8] = if self.started {
+                b",\n"
             } else {
                 HEAD.as_bytes()
-            })?;
-            if !self.started {
-                out.write_all(b"    ")?;
-                self.started = true;
-            }
+            };
+            out.write_all(before)?;
+            out.write_all(b"    ")?;
+            self.started = true;
             write_nested(out, &Finding::new(&l), 2)?;
         }
         Ok(())

@@ -230,35 +230,38 @@ impl Reader<'_> {
     }
 }
 
-/// The index of the first `"` or `\r` in `bytes` (its length if none). Most runs of a JSON
-/// cell are short (a key or a word between two `""` pairs) and end within two words, found
-/// without a call; base64 payloads make the others long, and memchr2 crosses them a vector
-/// at a time.
+/// The index of the first `"` or `\r` in `bytes` (its length if none).
 fn quote_or_cr(bytes: &[u8]) -> usize {
-    for (word, start) in bytes.chunks_exact(8).take(2).zip([0, 8]) {
-        let word = u64::from_le_bytes(word.try_into().unwrap_or_default());
-        let found = lanes_equal(word, b'"') | lanes_equal(word, b'\r');
-        if found != 0 {
-            return start + first_lane(found);
-        }
-    }
-    let from = (bytes.len() / 8).min(2) * 8;
-    from + memchr::memchr2(b'"', b'\r', &bytes[from..]).unwrap_or(bytes.len() - from)
+    let lanes = |word| lanes_equal(word, b'"') | lanes_equal(word, b'\r');
+    first_marked(bytes, lanes, |rest| memchr::memchr2(b'"', b'\r', rest)).unwrap_or(bytes.len())
 }
 
-/// The index of the first `"` in `bytes`, like [`quote_or_cr`].
+/// The index of the first `"` in `bytes`, if any.
 fn next_quote(bytes: &[u8]) -> Option<usize> {
+    first_marked(
+        bytes,
+        |word| lanes_equal(word, b'"'),
+        |rest| memchr::memchr(b'"', rest),
+    )
+}
+
+/// The first byte of `bytes` that `lanes` marks in its first two words, else what `search`
+/// (memchr) finds after them. Most runs of a JSON cell are short (a key or a word between
+/// two `""` pairs) and end within two words, found without a call; base64 payloads make the
+/// others long, and memchr crosses them a vector at a time.
+fn first_marked(
+    bytes: &[u8],
+    lanes: impl Fn(u64) -> u64,
+    search: impl FnOnce(&[u8]) -> Option<usize>,
+) -> Option<usize> {
     for (word, start) in bytes.chunks_exact(8).take(2).zip([0, 8]) {
-        let found = lanes_equal(
-            u64::from_le_bytes(word.try_into().unwrap_or_default()),
-            b'"',
-        );
+        let found = lanes(u64::from_le_bytes(word.try_into().unwrap_or_default()));
         if found != 0 {
             return Some(start + first_lane(found));
         }
     }
     let from = (bytes.len() / 8).min(2) * 8;
-    memchr::memchr(b'"', &bytes[from..]).map(|at| from + at)
+    search(&bytes[from..]).map(|at| from + at)
 }
 
 /// The bytes of `word` (little-endian lanes) equal to `byte`, as the top bit of each lane.

@@ -527,24 +527,47 @@ impl HeaderMemo {
     const CAPACITY: usize = 32;
 }
 
-/// Where the data of an NPY payload starts, from its prelude alone (magic, a known version
-/// and the header length), if the prelude is all there; [`parse_parts`] checks the rest.
+/// Where the data of an NPY payload starts, from its prelude alone, if the prelude is all
+/// there; [`parse_parts`] checks the rest.
 fn header_end(bytes: &[u8]) -> Option<usize> {
-    if bytes.get(..6)? != MAGIC {
-        return None;
+    let (_, len_size, header_len) = prelude(bytes).ok()?;
+    usize::try_from(header_len).ok()?.checked_add(8 + len_size)
+}
+
+/// The prelude of an NPY payload: the magic, the version (one numpy writes) and the header
+/// length field, returned as the version, the field's size and its value.
+fn prelude(bytes: &[u8]) -> Result<((u8, u8), usize, u64), NpyError> {
+    let prelude = bytes.get(..8).ok_or_else(|| {
+        let n = bytes.len().min(6);
+        if bytes[..n] != MAGIC[..n] {
+            NpyError::BadMagic
+        } else {
+            NpyError::Truncated {
+                what: "NPY prelude (magic and version)",
+                needed: 8,
+                available: bytes.len() as u64,
+            }
+        }
+    })?;
+    if &prelude[..6] != MAGIC {
+        return Err(NpyError::BadMagic);
     }
-    let (len_size, len): (usize, u64) = match (bytes.get(6)?, bytes.get(7)?) {
-        (1, 0) => (
-            2,
-            u64::from(u16::from_le_bytes(*bytes.get(8..10)?.first_chunk()?)),
-        ),
-        (2 | 3, 0) => (
-            4,
-            u64::from(u32::from_le_bytes(*bytes.get(8..12)?.first_chunk()?)),
-        ),
-        _ => return None,
+    let version = (prelude[6], prelude[7]);
+    let len_size = match version {
+        (1, 0) => 2,
+        (2, 0) | (3, 0) => 4,
+        (a, b) => return Err(NpyError::UnsupportedVersion(a, b)),
     };
-    usize::try_from(len).ok()?.checked_add(8 + len_size)
+    let len_bytes = bytes.get(8..8 + len_size).ok_or(NpyError::Truncated {
+        what: "header length",
+        needed: len_size as u64,
+        available: bytes.len().saturating_sub(8) as u64,
+    })?;
+    let header_len = len_bytes
+        .iter()
+        .rev()
+        .fold(0u64, |acc, &b| (acc << 8) | u64::from(b));
+    Ok((version, len_size, header_len))
 }
 
 /// [`parse_owned_elided`] from the payload's first bytes only: `prefix` is the start of a
@@ -577,36 +600,7 @@ fn parse_parts_of(
     total: usize,
     limits: &Limits,
 ) -> Result<(Array, std::ops::Range<usize>), NpyError> {
-    let prelude = bytes.get(..8).ok_or_else(|| {
-        let n = bytes.len().min(6);
-        if bytes[..n] != MAGIC[..n] {
-            NpyError::BadMagic
-        } else {
-            NpyError::Truncated {
-                what: "NPY prelude (magic and version)",
-                needed: 8,
-                available: bytes.len() as u64,
-            }
-        }
-    })?;
-    if &prelude[..6] != MAGIC {
-        return Err(NpyError::BadMagic);
-    }
-    let version = (prelude[6], prelude[7]);
-    let len_size = match version {
-        (1, 0) => 2,
-        (2, 0) | (3, 0) => 4,
-        (a, b) => return Err(NpyError::UnsupportedVersion(a, b)),
-    };
-    let len_bytes = bytes.get(8..8 + len_size).ok_or(NpyError::Truncated {
-        what: "header length",
-        needed: len_size as u64,
-        available: bytes.len().saturating_sub(8) as u64,
-    })?;
-    let header_len = len_bytes
-        .iter()
-        .rev()
-        .fold(0u64, |acc, &b| (acc << 8) | u64::from(b));
+    let (version, len_size, header_len) = prelude(bytes)?;
     let header_start = 8 + len_size;
     let available = total - header_start;
     if header_len > available as u64 {

@@ -162,8 +162,13 @@ fn json_limit(ctx: &Context<'_>, cell: Cell, error: &ParseError) -> Diagnostic {
 fn long_strings(ctx: &Context<'_>, root: &Node, out: &mut crate::diagnostic::Findings) {
     let max = ctx.limits.max_string_len;
     let long = |text: &str| u64::try_from(text.len()).map_or(true, |len| len > max);
-    let mut todo = vec![(root, String::new())];
-    while let Some((node, pointer)) = todo.pop() {
+    // Depth-first with an explicit stack (hostile nesting); `path` holds the steps to the node
+    // being visited, and a pointer is built only for a finding.
+    let mut stack: Vec<(&Node, usize, Option<json::Step<'_>>)> = vec![(root, 0, None)];
+    let mut path: Vec<json::Step<'_>> = Vec::new();
+    while let Some((node, depth, step)) = stack.pop() {
+        path.truncate(depth.saturating_sub(1));
+        path.extend(step);
         let mut hit = |range: std::ops::Range<usize>, len: usize, pointer: String| {
             out.push(
                 Diagnostic::new(
@@ -180,19 +185,22 @@ fn long_strings(ctx: &Context<'_>, root: &Node, out: &mut crate::diagnostic::Fin
             );
         };
         match &node.value {
-            Value::String(text) if long(text) => hit(node.span.clone(), text.len(), pointer),
+            Value::String(text) if long(text) => {
+                hit(node.span.clone(), text.len(), json::pointer_of(&path));
+            }
             Value::Array(items) => {
                 for (i, item) in items.iter().enumerate().rev() {
-                    todo.push((item, json::pointer_push(&pointer, &i.to_string())));
+                    stack.push((item, depth + 1, Some(json::Step::Index(i))));
                 }
             }
             Value::Object(members) => {
                 for member in members.iter().rev() {
-                    let here = json::pointer_push(&pointer, &member.key);
+                    let key = json::Step::Key(&member.key);
                     if long(&member.key) {
-                        hit(member.key_span.clone(), member.key.len(), here.clone());
+                        let pointer = key.push_onto(&json::pointer_of(&path));
+                        hit(member.key_span.clone(), member.key.len(), pointer);
                     }
-                    todo.push((&member.value, here));
+                    stack.push((&member.value, depth + 1, Some(key)));
                 }
             }
             _ => {}
@@ -205,6 +213,34 @@ mod tests {
     use crate::rules::test_support::{MODEL, OPTIONS, artifact, clean, lint};
 
     use super::LIMIT_EXCEEDED;
+
+    /// Long strings and keys of the options cell get the pointer of where they are, at every
+    /// depth and after siblings of other depths (the path must drop the steps of branches
+    /// visited before).
+    #[test]
+    fn long_options_strings_get_their_pointers() {
+        let options = OPTIONS.replace(
+            r#""kfold_cv": null"#,
+            r#""kfold_cv": null, "a": [{"b": ["short", "a long string"]}, {"x/y": 1}], "a longer key~": 2"#,
+        );
+        let mut rules = crate::rules::RuleSet::empty();
+        rules.insert(&"MLTK109".parse().expect("code"));
+        let mut settings = crate::settings::Settings {
+            rules,
+            ..crate::settings::Settings::default()
+        };
+        settings.limits.max_string_len = 12;
+        let text = artifact("LinearRegression", MODEL, &options);
+        let report = crate::linter::lint_bytes("__mlspl_m.mlmodel", text.into(), &settings);
+        let pointers: Vec<_> = report
+            .diagnostics
+            .iter()
+            .filter(|d| d.message.contains("`options` cell"))
+            .filter_map(|d| d.pointer.as_deref())
+            .filter(|p| p.starts_with("/a/") || p.starts_with("/a "))
+            .collect();
+        assert_eq!(pointers, ["/a/0/b/1", "/a longer key~0"]);
+    }
 
     fn npy_model(header: &str) -> String {
         use base64::Engine as _;

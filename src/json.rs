@@ -436,9 +436,21 @@ pub enum Step<'a> {
 impl Step<'_> {
     /// The pointer to this step inside `base`.
     pub fn push_onto(self, base: &str) -> String {
+        let mut out = base.to_owned();
+        self.push_into(&mut out);
+        out
+    }
+
+    /// Append this step to the pointer `pointer`, in place.
+    pub fn push_into(self, pointer: &mut String) {
+        use std::fmt::Write as _;
+        pointer.push('/');
         match self {
-            Step::Key(key) => pointer_push(base, key),
-            Step::Index(i) => pointer_push(base, &i.to_string()),
+            Step::Key(key) => pointer.push_str(&pointer_escape(key)),
+            // Writing to a `String` cannot fail.
+            Step::Index(i) => {
+                let _ = write!(pointer, "{i}");
+            }
         }
     }
 }

@@ -198,8 +198,9 @@ fn decode_inner<'a>(root: &'a Node, limits: &Limits, keep_array_data: bool) -> M
         limits,
         keep_array_data,
         headers: npy::HeaderMemo::default(),
+        pointer: String::new(),
     };
-    let tree = decoder.item(root, String::new());
+    let tree = decoder.item(root);
     Model {
         tree,
         problems: decoder.problems,
@@ -211,13 +212,27 @@ struct Decoder<'l> {
     limits: &'l Limits,
     keep_array_data: bool,
     headers: npy::HeaderMemo,
+    /// The JSON pointer of the value being decoded, grown and cut back as the walk goes down
+    /// and up. It is copied out only for a record or a problem: a string of its own for every
+    /// array and object cost an allocation each (5,000 on the corpus, most never read).
+    pointer: String,
+}
+
+/// `module.class` of a record, written out only when a problem names it.
+#[derive(Clone, Copy)]
+struct QualifiedName<'a>(&'a str, &'a str);
+
+impl std::fmt::Display for QualifiedName<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}.{}", self.0, self.1)
+    }
 }
 
 impl Decoder<'_> {
     fn problem(
         &mut self,
         kind: ProblemKind,
-        record: &str,
+        record: &dyn std::fmt::Display,
         pointer: &str,
         range: Range<usize>,
         message: String,
@@ -227,8 +242,13 @@ impl Decoder<'_> {
             pointer: pointer.to_owned(),
             range,
             message,
-            record: record.to_owned(),
+            record: record.to_string(),
         });
+    }
+
+    /// The JSON pointer of the value being decoded.
+    fn pointer(&self) -> String {
+        self.pointer.clone()
     }
 
     /// Whether `text` is longer than the string limit.
@@ -241,7 +261,7 @@ impl Decoder<'_> {
         if self.too_long(text) {
             self.problem(
                 ProblemKind::Limit,
-                "",
+                &"",
                 pointer,
                 range,
                 format!(
@@ -255,19 +275,27 @@ impl Decoder<'_> {
         }
     }
 
-    /// Decode `node`, the member `key` (or element `index`) of the value at `parent`. Scalars
-    /// and strings within the limit are plain data: their pointer is built only when needed,
-    /// which spares one allocation per array element and member.
-    fn child<'a>(&mut self, node: &'a Node, parent: &str, token: json::Step<'_>) -> Item<'a> {
+    /// Decode `node`, the member `key` (or element `index`) of the value being decoded.
+    /// Scalars and strings within the limit are plain data, left as they are.
+    fn child<'a>(&mut self, node: &'a Node, token: json::Step<'_>) -> Item<'a> {
         match &node.value {
-            Value::Array(_) | Value::Object(_) => self.item(node, token.push_onto(parent)),
-            Value::String(text) if self.too_long(text) => self.item(node, token.push_onto(parent)),
-            _ => Item::Plain(node),
+            Value::Array(_) | Value::Object(_) => {}
+            Value::String(text) if self.too_long(text) => {}
+            _ => return Item::Plain(node),
         }
+        let parent = self.pointer.len();
+        token.push_into(&mut self.pointer);
+        let item = self.item(node);
+        self.pointer.truncate(parent);
+        item
     }
 
-    fn item<'a>(&mut self, node: &'a Node, pointer: String) -> Item<'a> {
-        if let Value::String(text) = &node.value {
+    /// Decode `node`, the value at [`Self::pointer`].
+    fn item<'a>(&mut self, node: &'a Node) -> Item<'a> {
+        if let Value::String(text) = &node.value
+            && self.too_long(text)
+        {
+            let pointer = self.pointer();
             self.check_string(text, node.span.clone(), &pointer, false);
         }
         if let Value::Object(members) = &node.value {
@@ -278,7 +306,7 @@ impl Decoder<'_> {
                 self.check_string(
                     &member.key,
                     member.key_span.clone(),
-                    &json::pointer_push(&pointer, &member.key),
+                    &json::pointer_push(&self.pointer(), &member.key),
                     true,
                 );
             }
@@ -288,7 +316,7 @@ impl Decoder<'_> {
                 let children: Vec<Item<'a>> = items
                     .iter()
                     .enumerate()
-                    .map(|(i, child)| self.child(child, &pointer, json::Step::Index(i)))
+                    .map(|(i, child)| self.child(child, json::Step::Index(i)))
                     .collect();
                 if children.iter().all(|c| matches!(c, Item::Plain(_))) {
                     Item::Plain(node)
@@ -298,11 +326,11 @@ impl Decoder<'_> {
             }
             Value::Object(members) => {
                 if let Some(type_member) = members.iter().rev().find(|m| m.key == TYPE_KEY) {
-                    return self.record(node, members, type_member, pointer);
+                    return self.record(node, members, type_member);
                 }
                 let children: Vec<(&'a Member, Item<'a>)> = members
                     .iter()
-                    .map(|m| (m, self.child(&m.value, &pointer, json::Step::Key(&m.key))))
+                    .map(|m| (m, self.child(&m.value, json::Step::Key(&m.key))))
                     .collect();
                 if children.iter().all(|(_, c)| matches!(c, Item::Plain(_))) {
                     Item::Plain(node)
@@ -319,9 +347,8 @@ impl Decoder<'_> {
         node: &'a Node,
         members: &'a [Member],
         type_member: &'a Member,
-        pointer: String,
     ) -> Item<'a> {
-        let type_pointer = json::pointer_push(&pointer, TYPE_KEY);
+        let pointer = self.pointer();
         let pair = match type_member.value.as_array() {
             Some(
                 [
@@ -340,8 +367,8 @@ impl Decoder<'_> {
         let Some((module, class)) = pair else {
             self.problem(
                 ProblemKind::Record,
-                "?",
-                &type_pointer,
+                &"?",
+                &json::pointer_push(&pointer, TYPE_KEY),
                 type_member.value.span.clone(),
                 format!(
                     "`{TYPE_KEY}` must be an array of two strings [module, class], found {}",
@@ -352,14 +379,14 @@ impl Decoder<'_> {
             let children = members
                 .iter()
                 .filter(|m| m.key != TYPE_KEY)
-                .map(|m| (m, self.child(&m.value, &pointer, json::Step::Key(&m.key))))
+                .map(|m| (m, self.child(&m.value, json::Step::Key(&m.key))))
                 .collect();
             return Item::Object(node, children);
         };
         let fields: Vec<(&'a Member, Item<'a>)> = members
             .iter()
             .filter(|m| m.key != TYPE_KEY)
-            .map(|m| (m, self.child(&m.value, &pointer, json::Step::Key(&m.key))))
+            .map(|m| (m, self.child(&m.value, json::Step::Key(&m.key))))
             .collect();
         let codec = catalog().any_codec(module, class);
         let mut record = Record {
@@ -378,9 +405,11 @@ impl Decoder<'_> {
 
     /// Check the record against what its codec reads, and decode binary payloads.
     fn check_shape(&mut self, record: &mut Record<'_>, members: &[Member]) {
-        let name = record.qualified_name();
+        let name = QualifiedName(record.module, record.class);
         let get = |key: &str| members.iter().rev().find(|m| m.key == key);
-        let pointer = record.pointer.clone();
+        // Lent for the checks and put back at the end (no early return): a clone per record
+        // cost an allocation.
+        let pointer = std::mem::take(&mut record.pointer);
         let need = |this: &mut Self, key: &str, want: Want| -> Option<usize> {
             match get(key) {
                 None => {
@@ -539,7 +568,7 @@ impl Decoder<'_> {
                     need(self, "state", Want::ArrayOrObject);
                 }
                 if codec == "TreeCodec" {
-                    self.check_tree(record, members);
+                    self.check_tree(record, members, &pointer);
                 }
             }
             "BlockManagerCodec" => {
@@ -578,7 +607,7 @@ impl Decoder<'_> {
                 }
                 need(self, "state", Want::Object);
             }
-            "SparseMatrixCodec" => self.check_sparse(record, members),
+            "SparseMatrixCodec" => self.check_sparse(record, members, &pointer),
             "KalmanModelCodec" => {
                 need(self, "KfModel", Want::String);
             }
@@ -600,10 +629,16 @@ impl Decoder<'_> {
             }
             _ => {}
         }
+        record.pointer = pointer;
     }
 
-    fn npy_payload(&mut self, name: &str, pointer: &str, member: &Member) -> Option<npy::Array> {
-        let pointer = json::pointer_push(pointer, &member.key);
+    /// The array in `member` of the record at `record_pointer`, or a problem.
+    fn npy_payload(
+        &mut self,
+        name: &QualifiedName<'_>,
+        record_pointer: &str,
+        member: &Member,
+    ) -> Option<npy::Array> {
         let text = member.value.as_str()?;
         if self.too_long(text) {
             return None; // reported by `check_string`
@@ -614,7 +649,7 @@ impl Decoder<'_> {
             npy_elided_streaming(text, &self.limits.npy)
         };
         if let Some(parsed) = streamed {
-            return self.npy_parsed(name, &pointer, member, parsed);
+            return self.npy_parsed(name, record_pointer, member, parsed);
         }
         let bytes = match decode_base64(text) {
             Ok(bytes) => bytes,
@@ -623,7 +658,7 @@ impl Decoder<'_> {
                 self.problem(
                     ProblemKind::Array,
                     name,
-                    &pointer,
+                    &json::pointer_push(record_pointer, &member.key),
                     at..(at + 1).min(member.value.span.end),
                     format!("`{}` is not valid base64: {message}", member.key),
                 );
@@ -636,14 +671,14 @@ impl Decoder<'_> {
         } else {
             npy::parse_owned_elided_memo(bytes, &self.limits.npy, &mut self.headers)
         };
-        self.npy_parsed(name, &pointer, member, parsed)
+        self.npy_parsed(name, record_pointer, member, parsed)
     }
 
     /// The array, or a problem saying why the NPY payload does not load.
     fn npy_parsed(
         &mut self,
-        name: &str,
-        pointer: &str,
+        name: &QualifiedName<'_>,
+        record_pointer: &str,
         member: &Member,
         parsed: Result<npy::Array, npy::NpyError>,
     ) -> Option<npy::Array> {
@@ -657,7 +692,7 @@ impl Decoder<'_> {
                         ProblemKind::Array
                     },
                     name,
-                    pointer,
+                    &json::pointer_push(record_pointer, &member.key),
                     member.value.span.clone(),
                     match npy_limit(&err) {
                         Some(limit) => format!(
@@ -672,19 +707,20 @@ impl Decoder<'_> {
         }
     }
 
-    fn check_sparse(&mut self, record: &mut Record<'_>, members: &[Member]) {
-        let name = record.qualified_name();
+    /// `record_pointer`: the record's own pointer, lent out by [`Self::check_shape`].
+    fn check_sparse(&mut self, record: &mut Record<'_>, members: &[Member], record_pointer: &str) {
+        let name = QualifiedName(record.module, record.class);
         let Some(member) = members.iter().rev().find(|m| m.key == "sparse_npy") else {
             self.problem(
                 ProblemKind::Record,
                 &name,
-                &record.pointer,
+                record_pointer,
                 record.node.span.clone(),
                 format!("record `{name}` lacks its `sparse_npy` member; MLTK's decoder fails with KeyError: 'sparse_npy'"),
             );
             return;
         };
-        let pointer = json::pointer_push(&record.pointer, "sparse_npy");
+        let pointer = json::pointer_push(record_pointer, "sparse_npy");
         // Python 2 wrote the base64 text directly; Python 3 wraps it in a bytes record.
         let (text, node) = match &member.value.value {
             Value::String(text) => (text.as_str(), &member.value),
@@ -778,21 +814,22 @@ impl Decoder<'_> {
         }
     }
 
-    fn check_tree(&mut self, record: &Record<'_>, members: &[Member]) {
-        let name = record.qualified_name();
+    /// `record_pointer`: the record's own pointer, lent out by [`Self::check_shape`].
+    fn check_tree(&mut self, record: &Record<'_>, members: &[Member], record_pointer: &str) {
+        let name = QualifiedName(record.module, record.class);
         let Some(state) = members.iter().rev().find(|m| m.key == "state") else {
             return;
         };
-        let state_pointer = json::pointer_push(&record.pointer, "state");
         if !matches!(state.value.value, Value::Object(_)) {
             return;
         }
+        let state_pointer = || json::pointer_push(record_pointer, "state");
         for key in ["node_count", "nodes", "values"] {
             if state.value.get(key).is_none() {
                 self.problem(
                     ProblemKind::Record,
                     &name,
-                    &state_pointer,
+                    &state_pointer(),
                     state.value.span.clone(),
                     format!("the tree state lacks `{key}`; sklearn's Tree.__setstate__ fails"),
                 );
@@ -815,7 +852,7 @@ impl Decoder<'_> {
                 self.problem(
                     ProblemKind::Array,
                     &name,
-                    &json::pointer_push(&state_pointer, "nodes"),
+                    &json::pointer_push(&state_pointer(), "nodes"),
                     node.span.clone(),
                     format!("`nodes` holds {} nodes but `node_count` is {count}; sklearn rejects the tree state", nodes.len()),
                 );
@@ -827,7 +864,7 @@ impl Decoder<'_> {
                 self.problem(
                         ProblemKind::Array,
                         &name,
-                        &json::pointer_push(&state_pointer, "values"),
+                        &json::pointer_push(&state_pointer(), "values"),
                         node.span.clone(),
                         format!("`values` has shape {:?}, its first dimension must be `node_count` = {count}", values.shape),
                     );

@@ -278,16 +278,24 @@ impl Decoder<'_> {
     /// Decode `node`, the member `key` (or element `index`) of the value being decoded.
     /// Scalars and strings within the limit are plain data, left as they are.
     fn child<'a>(&mut self, node: &'a Node, token: json::Step<'_>) -> Item<'a> {
-        match &node.value {
-            Value::Array(_) | Value::Object(_) => {}
-            Value::String(text) if self.too_long(text) => {}
-            _ => return Item::Plain(node),
+        if self.is_leaf(node) {
+            return Item::Plain(node);
         }
         let parent = self.pointer.len();
         token.push_into(&mut self.pointer);
         let item = self.item(node);
         self.pointer.truncate(parent);
         item
+    }
+
+    /// Whether [`Self::child`] leaves `node` as it is without looking inside: a scalar, or a
+    /// string within the limit.
+    fn is_leaf(&self, node: &Node) -> bool {
+        match &node.value {
+            Value::Array(_) | Value::Object(_) => false,
+            Value::String(text) => !self.too_long(text),
+            _ => true,
+        }
     }
 
     /// Decode `node`, the value at [`Self::pointer`].
@@ -312,6 +320,10 @@ impl Decoder<'_> {
             }
         }
         match &node.value {
+            // No vector of children when none can hold a record (an array of numbers).
+            Value::Array(items) if items.iter().all(|child| self.is_leaf(child)) => {
+                Item::Plain(node)
+            }
             Value::Array(items) => {
                 let children: Vec<Item<'a>> = items
                     .iter()
@@ -327,6 +339,9 @@ impl Decoder<'_> {
             Value::Object(members) => {
                 if let Some(type_member) = members.iter().rev().find(|m| m.key == TYPE_KEY) {
                     return self.record(node, members, type_member);
+                }
+                if members.iter().all(|m| self.is_leaf(&m.value)) {
+                    return Item::Plain(node);
                 }
                 let children: Vec<(&'a Member, Item<'a>)> = members
                     .iter()

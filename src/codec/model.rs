@@ -658,12 +658,12 @@ impl Decoder<'_> {
         if self.too_long(text) {
             return None; // reported by `check_string`
         }
-        let streamed = if self.keep_array_data {
+        let checked = if self.keep_array_data {
             None
         } else {
-            npy_elided_streaming(text, &self.limits.npy)
+            npy_elided(text, &self.limits.npy, &mut self.headers)
         };
-        if let Some(parsed) = streamed {
+        if let Some(parsed) = checked {
             return self.npy_parsed(name, record_pointer, member, parsed);
         }
         let bytes = match decode_base64(text) {
@@ -937,42 +937,48 @@ pub fn describe(node: &Node) -> String {
     }
 }
 
-/// Base64 text decoded per chunk when streaming a payload (a multiple of 4).
-const STREAM_CHUNK: usize = 1 << 20;
-
-/// The linter's NPY payload check without holding the decoded data: the text is
-/// base64-decoded a chunk at a time (each chunk checked, then dropped), and the array parsed
-/// from the decoded start and the total length ([`npy::parse_prefix_elided`]). `None` when
-/// the payload is small, or when any chunk does not decode: the caller then decodes it whole,
-/// which gives the exact error and offset.
-fn npy_elided_streaming(
+/// The linter's NPY payload check without decoding the data: the text is checked as base64
+/// where it lies (the SIMD checker writes nothing and allocates nothing), and only the bytes up
+/// to the end of the header are decoded; the array is parsed from them and the payload's length
+/// ([`npy::parse_prefix_elided_memo`]). Decoding every payload whole cost an allocation of its
+/// size and a pass writing it, for data no rule reads. `None` when the text is not base64 that
+/// [`decode_base64`] accepts on its fast path, or its prelude is damaged: the caller then
+/// decodes it whole, which gives the exact error and offset.
+fn npy_elided(
     text: &str,
     limits: &npy::Limits,
+    memo: &mut npy::HeaderMemo,
 ) -> Option<Result<npy::Array, npy::NpyError>> {
-    // The decoded start must reach past any header within the limit (12-byte prelude).
-    let prefix_bytes = 12usize.saturating_add(limits.max_header_len);
-    let prefix_chars = prefix_bytes.div_ceil(3).saturating_mul(4);
-    if !text.len().is_multiple_of(4) || text.len() <= prefix_chars.saturating_add(STREAM_CHUNK) {
+    if !text.len().is_multiple_of(4)
+        || base64_simd::STANDARD.check(text.as_bytes()).is_err()
+        || !last_quantum_is_strict(text)
+    {
         return None;
     }
-    let (head, mut rest) = text.split_at_checked(prefix_chars)?;
-    let prefix = decode_base64(head).ok()?;
-    // Padding only ever ends the text: a `=` inside the head is an error decode_base64 reports.
-    if prefix.len() != prefix_bytes.div_ceil(3) * 3 {
-        return None;
-    }
-    let mut total = prefix.len();
-    while !rest.is_empty() {
-        let (chunk, after) = rest.split_at_checked(STREAM_CHUNK.min(rest.len()))?;
-        let decoded = decode_base64(chunk).ok()?.len();
-        // Only the last chunk may end in padding: one inside the text is an error.
-        if !after.is_empty() && decoded != chunk.len() / 4 * 3 {
-            return None;
-        }
-        total = total.checked_add(decoded)?;
-        rest = after;
-    }
-    Some(npy::parse_prefix_elided(&prefix, total, limits))
+    // Checked text has its padding (at most two `=`) at the end only.
+    let padding = text.bytes().rev().take_while(|&b| b == b'=').count();
+    let total = text.len() / 4 * 3 - padding;
+    // The prelude (magic, version, a length field of 2 or 4 bytes) is in 12 bytes, 16 characters.
+    let prelude = decode_base64(text.get(..text.len().min(16))?).ok()?;
+    let data_offset = npy::data_offset(&prelude)?;
+    // Past the header when it is within the limit; else the prelude is all the parser reads.
+    let wanted = if data_offset <= 12usize.saturating_add(limits.max_header_len) {
+        data_offset
+    } else {
+        prelude.len()
+    };
+    let chars = wanted.div_ceil(3).saturating_mul(4).min(text.len());
+    let prefix = decode_base64(text.get(..chars)?).ok()?;
+    Some(npy::parse_prefix_elided_memo(&prefix, total, limits, memo))
+}
+
+/// Whether the last four characters of `text` decode under strict `base64` (no trailing bits
+/// set in a padded quantum), which the SIMD decoder does not check.
+fn last_quantum_is_strict(text: &str) -> bool {
+    let last_quantum = text.get(text.len().saturating_sub(4)..).unwrap_or_default();
+    base64::engine::general_purpose::STANDARD
+        .decode(last_quantum)
+        .is_ok()
 }
 
 /// Strict standard base64 (what Python's `b64encode` writes). On failure: the character
@@ -984,11 +990,7 @@ pub fn decode_base64(text: &str) -> Result<Vec<u8>, (usize, String)> {
     // error. `tests::fast_base64_agrees_with_strict_decoding` holds the two together.
     if let Ok(bytes) = base64_simd::STANDARD.decode_to_vec(text) {
         // Accepted text is ASCII in whole quanta: its last four bytes are the last quantum.
-        let last_quantum = text.get(text.len().saturating_sub(4)..).unwrap_or_default();
-        if base64::engine::general_purpose::STANDARD
-            .decode(last_quantum)
-            .is_ok()
-        {
+        if last_quantum_is_strict(text) {
             return Ok(bytes);
         }
     }
@@ -1124,50 +1126,115 @@ mod tests {
         assert!(decode_base64("QUJ=").is_err());
     }
 
-    /// Streaming an NPY payload gives the array the whole decode gives (data elided), and
-    /// declines (so the caller decodes whole and reports the exact error) on damaged text.
+    /// Checking a payload's base64 in place and decoding only up to its header gives what
+    /// decoding it whole and parsing the bytes gives (data elided; `trailing_data` is left
+    /// out for payloads longer than their header, as no rule and no re-encoding of an elided
+    /// array reads it), through the same header memo; and it declines (so the caller decodes
+    /// whole and reports the exact error) on any text the whole decode's fast path rejects.
     #[test]
-    fn streamed_npy_matches_the_whole_decode() {
-        let limits = npy::Limits {
-            max_header_len: 128,
+    fn checked_npy_matches_the_whole_decode() {
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let npy = |version: u8, header: &str, data: usize, extra: &[u8]| {
+            let mut payload = vec![0x93, b'N', b'U', b'M', b'P', b'Y', version, 0];
+            let len_size = if version == 1 { 2 } else { 4 };
+            let mut padded = header.to_owned();
+            while !(8 + len_size + padded.len() + 1).is_multiple_of(64) {
+                padded.push(' ');
+            }
+            padded.push('\n');
+            let len = padded.len() as u32;
+            payload.extend_from_slice(&len.to_le_bytes()[..len_size]);
+            payload.extend_from_slice(padded.as_bytes());
+            payload.extend((0..data).map(|i| (i % 251) as u8));
+            payload.extend_from_slice(extra);
+            payload
+        };
+        let f8 =
+            |n: usize| format!("{{'descr': '<f8', 'fortran_order': False, 'shape': ({n},), }}");
+        let mut payloads = vec![
+            npy(1, &f8(3), 24, b""),
+            npy(1, &f8(3), 24, b"xy"), // trailing bytes numpy ignores
+            npy(1, &f8(3), 20, b""),   // truncated data
+            npy(2, &f8(1000), 8000, b""),
+            npy(3, &f8(0), 0, b""),
+            npy(1, &f8(400_000), 3_200_000, b"z"),
+            npy(
+                1,
+                "{'descr': '|O', 'fortran_order': False, 'shape': (2,), }",
+                9,
+                b"",
+            ),
+            npy(1, "{'descr': '<f8', 'shape': (2,), }", 16, b""), // a key missing
+            npy(1, "not a dict", 4, b""),
+            npy(9, &f8(1), 8, b""),    // a version numpy does not write
+            b"\x93NUMPY\x01".to_vec(), // a short prelude
+            b"\x93NUMPZ\x01\x00\x10\x00".to_vec(),
+            Vec::new(),
+        ];
+        let mut long_header = npy(1, &f8(2), 16, b"");
+        long_header[8] = 0xff; // a header length past the payload
+        payloads.push(long_header);
+        let small = npy::Limits {
+            max_header_len: 64,
             ..npy::Limits::default()
         };
-        let header = "{'descr': '<f8', 'fortran_order': False, 'shape': (400000,), }";
-        let mut payload = b"\x93NUMPY\x01\x00".to_vec();
-        let padded = format!("{header:<117}\n");
-        payload.extend_from_slice(&(padded.len() as u16).to_le_bytes());
-        payload.extend_from_slice(padded.as_bytes());
-        payload.extend((0..400_000u32 * 8).map(|i| (i % 251) as u8));
-        payload.extend_from_slice(b"xy"); // trailing bytes numpy ignores
-        let text = base64::engine::general_purpose::STANDARD.encode(&payload);
-        assert!(text.len() > 2 * STREAM_CHUNK);
-        let whole =
-            npy::parse_owned_elided(decode_base64(&text).expect("valid"), &limits).expect("parses");
-        let streamed = npy_elided_streaming(&text, &limits)
-            .expect("streams")
-            .expect("parses");
-        assert_eq!(
-            (
-                &streamed.header,
-                &streamed.shape,
-                streamed.trailing,
-                streamed.data_elided
-            ),
-            (&whole.header, &whole.shape, whole.trailing, true)
-        );
-        // A bad character, padding inside the text, a short text: no streaming.
-        for at in [10, STREAM_CHUNK + 7, text.len() - 9] {
-            let mut bad = text.clone().into_bytes();
-            bad[at] = b'*';
-            assert!(npy_elided_streaming(std::str::from_utf8(&bad).unwrap(), &limits).is_none());
+        let mut checked_cases = 0;
+        for limits in [npy::Limits::default(), small] {
+            let (mut whole_memo, mut checked_memo) = Default::default();
+            // Twice over, so that the second round is answered from the memos.
+            for payload in payloads.iter().chain(&payloads) {
+                let text = base64::engine::general_purpose::STANDARD.encode(payload);
+                let mut texts = vec![text.clone()];
+                for _ in 0..6 {
+                    let mut bad = text.clone().into_bytes();
+                    if !bad.is_empty() {
+                        let at = (next() as usize) % bad.len();
+                        bad[at] = b"*=A/"[(next() % 4) as usize];
+                    }
+                    texts.push(String::from_utf8(bad).expect("ASCII"));
+                }
+                texts.push(text[..text.len().saturating_sub(1)].to_owned());
+                // Trailing bits set in a padded last quantum: the SIMD check accepts it.
+                let pads = text.bytes().rev().take_while(|&b| b == b'=').count();
+                if pads > 0 {
+                    let mut bits = text.clone().into_bytes();
+                    let at = bits.len() - pads - 1;
+                    bits[at] = b'B';
+                    texts.push(String::from_utf8(bits).expect("ASCII"));
+                }
+                for text in texts {
+                    let whole = decode_base64(&text)
+                        .ok()
+                        .map(|bytes| npy::parse_owned_elided_memo(bytes, &limits, &mut whole_memo));
+                    let Some(mut checked) = npy_elided(&text, &limits, &mut checked_memo) else {
+                        // Only damaged text, or a payload whose prelude does not parse.
+                        let original =
+                            text == base64::engine::general_purpose::STANDARD.encode(payload);
+                        assert!(
+                            !original || npy::data_offset(payload).is_none(),
+                            "declined a valid payload: {:?}",
+                            &text[..text.len().min(40)]
+                        );
+                        continue;
+                    };
+                    checked_cases += 1;
+                    let mut whole = whole.expect("checked text decodes whole");
+                    if let (Ok(a), Ok(b)) = (&mut checked, &mut whole) {
+                        // Only a payload decoded whole keeps the bytes after its data.
+                        if a.trailing_data.is_empty() {
+                            b.trailing_data.clear();
+                        }
+                    }
+                    assert_eq!(checked, whole, "{:?}", &text[..text.len().min(40)]);
+                }
+            }
         }
-        let mut padded_inside = text.clone().into_bytes();
-        let head = (12 + limits.max_header_len).div_ceil(3) * 4;
-        let end_of_first_chunk = head + STREAM_CHUNK;
-        padded_inside[end_of_first_chunk - 2..end_of_first_chunk].copy_from_slice(b"==");
-        assert!(
-            npy_elided_streaming(std::str::from_utf8(&padded_inside).unwrap(), &limits).is_none()
-        );
-        assert!(npy_elided_streaming(&text[..text.len() - 1], &limits).is_none());
+        assert!(checked_cases > 40, "{checked_cases}");
     }
 }

@@ -477,8 +477,8 @@ fn elide(mut array: Array, range: std::ops::Range<usize>, bytes: &[u8]) -> Array
     array
 }
 
-/// [`parse_owned_elided`] for the payloads of one artifact, which repeat their headers: a
-/// gradient-boosting model has hundreds of arrays and a handful of distinct headers, and
+/// [`parse_owned_elided`] for the payloads of one artifact, which repeat their headers:
+/// a gradient-boosting model has hundreds of arrays and a handful of distinct headers, and
 /// parsing a header costs more than decoding a small array. What [`parse_parts`] finds
 /// depends only on the bytes up to the data, the payload's length and the limits, so a
 /// header already parsed from the same bytes, for a payload of the same length, under the
@@ -488,30 +488,54 @@ pub fn parse_owned_elided_memo(
     limits: &Limits,
     memo: &mut HeaderMemo,
 ) -> Result<Array, NpyError> {
-    let key_len = header_end(&bytes).filter(|&end| end <= bytes.len());
+    parse_prefix_elided_memo(&bytes, bytes.len(), limits, memo)
+}
+
+/// [`parse_owned_elided_memo`] from the payload's first bytes only: `prefix` is the start of
+/// a payload `total` bytes long and holds its header whenever the header is within
+/// `limits.max_header_len` (or is all of it). Lets the linter check a 20 MB array without
+/// ever holding its data; `trailing_data` is kept only when `prefix` is the whole payload
+/// (elided arrays are never re-encoded).
+pub fn parse_prefix_elided_memo(
+    prefix: &[u8],
+    total: usize,
+    limits: &Limits,
+    memo: &mut HeaderMemo,
+) -> Result<Array, NpyError> {
+    let key_len = header_end(prefix).filter(|&end| end <= prefix.len());
     let found = key_len.and_then(|end| {
         memo.entries
             .iter()
-            .find(|(key, total, ..)| *total == bytes.len() && key[..] == bytes[..end])
+            .find(|(key, length, ..)| *length == total && key[..] == prefix[..end])
     });
-    let (array, range) = match found {
+    let (mut array, range) = match found {
         Some((_, _, array, range)) => (array.clone(), range.clone()),
         None => {
-            let (array, range) = parse_parts(&bytes, limits)?;
+            let (array, range) = parse_parts_of(prefix, total, limits)?;
             if let Some(end) = key_len
                 && memo.entries.len() < HeaderMemo::CAPACITY
             {
-                memo.entries.push((
-                    bytes[..end].to_vec(),
-                    bytes.len(),
-                    array.clone(),
-                    range.clone(),
-                ));
+                memo.entries
+                    .push((prefix[..end].to_vec(), total, array.clone(), range.clone()));
             }
             (array, range)
         }
     };
-    Ok(elide(array, range, &bytes))
+    debug_assert!(
+        encodes_as_stored(&array),
+        "a parsed header describes its array"
+    );
+    if prefix.len() == total {
+        array.trailing_data = prefix.get(range.end..).unwrap_or_default().to_vec();
+    }
+    array.data_elided = true;
+    Ok(array)
+}
+
+/// Where the data of an NPY payload starts, from its first bytes (the magic, the version and
+/// the header length field), if they are all there and well formed.
+pub fn data_offset(prelude_bytes: &[u8]) -> Option<usize> {
+    header_end(prelude_bytes)
 }
 
 /// Headers already parsed for [`parse_owned_elided_memo`]: the bytes up to the data, the
@@ -568,23 +592,6 @@ fn prelude(bytes: &[u8]) -> Result<((u8, u8), usize, u64), NpyError> {
         .rev()
         .fold(0u64, |acc, &b| (acc << 8) | u64::from(b));
     Ok((version, len_size, header_len))
-}
-
-/// [`parse_owned_elided`] from the payload's first bytes only: `prefix` is the start of a
-/// payload `total` bytes long and holds at least `12 + limits.max_header_len` bytes (or all of
-/// it). Lets the linter check a 20 MB array without ever holding its data; `trailing_data`
-/// stays empty (elided arrays are never re-encoded).
-pub fn parse_prefix_elided(
-    prefix: &[u8],
-    total: usize,
-    limits: &Limits,
-) -> Result<Array, NpyError> {
-    let (mut array, range) = parse_parts_of(prefix, total, limits)?;
-    if prefix.len() == total {
-        array.trailing_data = prefix.get(range.end..).unwrap_or_default().to_vec();
-    }
-    array.data_elided = true;
-    Ok(array)
 }
 
 /// Everything but the data, plus where the data is.

@@ -100,7 +100,7 @@ impl Version {
     pub fn codec_for(&self, algo: Option<&str>, module: &str, class: &str) -> Option<&str> {
         let find = |list: &'_ [Registration]| -> Option<usize> {
             list.iter()
-                .position(|r| r.module() == module && r.class() == class)
+                .position(|r| r.class() == class && r.module() == module)
         };
         if let Some(algorithm) = algo.and_then(|name| self.algorithms.get(name))
             && let Some(i) = find(&algorithm.codecs)
@@ -114,7 +114,7 @@ impl Version {
     pub fn is_builtin(&self, module: &str, class: &str) -> bool {
         self.builtin_codecs
             .iter()
-            .any(|r| r.module() == module && r.class() == class)
+            .any(|r| r.class() == class && r.module() == module)
     }
 
     /// The effective mlspl.conf field for an algorithm: its own stanza, else `[default]`.
@@ -220,7 +220,7 @@ impl Catalog {
                     || v.algorithms.values().any(|a| {
                         a.codecs
                             .iter()
-                            .any(|r| r.module() == module && r.class() == class)
+                            .any(|r| r.class() == class && r.module() == module)
                     })
             })
             .map(|v| v.id)
@@ -293,7 +293,7 @@ mod tests {
                 v.builtin_codecs
                     .iter()
                     .chain(v.algorithms.values().flat_map(|a| a.codecs.iter()))
-                    .find(|r| r.module() == module && r.class() == class)
+                    .find(|r| r.class() == class && r.module() == module)
                     .map(Registration::codec)
             })
         };

@@ -199,6 +199,7 @@ fn decode_inner<'a>(root: &'a Node, limits: &Limits, keep_array_data: bool) -> M
         keep_array_data,
         headers: npy::HeaderMemo::default(),
         pointer: String::new(),
+        scratch: Vec::new(),
     };
     let tree = decoder.item(root);
     Model {
@@ -216,6 +217,8 @@ struct Decoder<'l> {
     /// and up. It is copied out only for a record or a problem: a string of its own for every
     /// array and object cost an allocation each (5,000 on the corpus, most never read).
     pointer: String,
+    /// Decoded payload starts, reused from one payload to the next ([`npy_elided`]).
+    scratch: Vec<u8>,
 }
 
 /// `module.class` of a record, written out only when a problem names it.
@@ -661,7 +664,7 @@ impl Decoder<'_> {
         let checked = if self.keep_array_data {
             None
         } else {
-            npy_elided(text, &self.limits.npy, &mut self.headers)
+            npy_elided(text, &self.limits.npy, &mut self.headers, &mut self.scratch)
         };
         if let Some(parsed) = checked {
             return self.npy_parsed(name, record_pointer, member, parsed);
@@ -944,10 +947,12 @@ pub fn describe(node: &Node) -> String {
 /// size and a pass writing it, for data no rule reads. `None` when the text is not base64 that
 /// [`decode_base64`] accepts on its fast path, or its prelude is damaged: the caller then
 /// decodes it whole, which gives the exact error and offset.
+/// `scratch` holds the decoded bytes (a buffer kept across payloads).
 fn npy_elided(
     text: &str,
     limits: &npy::Limits,
     memo: &mut npy::HeaderMemo,
+    scratch: &mut Vec<u8>,
 ) -> Option<Result<npy::Array, npy::NpyError>> {
     if !text.len().is_multiple_of(4)
         || base64_simd::STANDARD.check(text.as_bytes()).is_err()
@@ -958,18 +963,24 @@ fn npy_elided(
     // Checked text has its padding (at most two `=`) at the end only.
     let padding = text.bytes().rev().take_while(|&b| b == b'=').count();
     let total = text.len() / 4 * 3 - padding;
+    // Whole quanta of checked text decode as they are (padding can only be in the last).
+    let decode_start = |chars: usize, scratch: &mut Vec<u8>| {
+        scratch.clear();
+        base64_simd::STANDARD
+            .decode_append(text.get(..chars.min(text.len()))?, scratch)
+            .ok()
+    };
     // The prelude (magic, version, a length field of 2 or 4 bytes) is in 12 bytes, 16 characters.
-    let prelude = decode_base64(text.get(..text.len().min(16))?).ok()?;
-    let data_offset = npy::data_offset(&prelude)?;
+    decode_start(16, scratch)?;
+    let (prelude_len, data_offset) = (scratch.len(), npy::data_offset(scratch)?);
     // Past the header when it is within the limit; else the prelude is all the parser reads.
     let wanted = if data_offset <= 12usize.saturating_add(limits.max_header_len) {
         data_offset
     } else {
-        prelude.len()
+        prelude_len
     };
-    let chars = wanted.div_ceil(3).saturating_mul(4).min(text.len());
-    let prefix = decode_base64(text.get(..chars)?).ok()?;
-    Some(npy::parse_prefix_elided_memo(&prefix, total, limits, memo))
+    decode_start(wanted.div_ceil(3).saturating_mul(4), scratch)?;
+    Some(npy::parse_prefix_elided_memo(scratch, total, limits, memo))
 }
 
 /// Whether the last four characters of `text` decode under strict `base64` (no trailing bits
@@ -977,7 +988,7 @@ fn npy_elided(
 fn last_quantum_is_strict(text: &str) -> bool {
     let last_quantum = text.get(text.len().saturating_sub(4)..).unwrap_or_default();
     base64::engine::general_purpose::STANDARD
-        .decode(last_quantum)
+        .decode_slice(last_quantum, &mut [0; 3])
         .is_ok()
 }
 
@@ -1187,6 +1198,8 @@ mod tests {
         let mut checked_cases = 0;
         for limits in [npy::Limits::default(), small] {
             let (mut whole_memo, mut checked_memo) = Default::default();
+            // One buffer for every payload, as the decoder keeps it.
+            let mut scratch = Vec::new();
             // Twice over, so that the second round is answered from the memos.
             for payload in payloads.iter().chain(&payloads) {
                 let text = base64::engine::general_purpose::STANDARD.encode(payload);
@@ -1212,7 +1225,9 @@ mod tests {
                     let whole = decode_base64(&text)
                         .ok()
                         .map(|bytes| npy::parse_owned_elided_memo(bytes, &limits, &mut whole_memo));
-                    let Some(mut checked) = npy_elided(&text, &limits, &mut checked_memo) else {
+                    let Some(mut checked) =
+                        npy_elided(&text, &limits, &mut checked_memo, &mut scratch)
+                    else {
                         // Only damaged text, or a payload whose prelude does not parse.
                         let original =
                             text == base64::engine::general_purpose::STANDARD.encode(payload);

@@ -6,9 +6,11 @@ use crate::rules::context::Cell;
 
 declare_rule! {
     /// ## What it does
-    /// Decodes every binary payload completely: base64, the NPY magic and header, the dtype,
-    /// the data length against shape × itemsize, object dtypes, NPZ zip members (for sparse
-    /// matrices) and the base64 of an ONNX cell.
+    /// Checks every binary payload completely: every base64 character and the padding, the
+    /// NPY magic and header, the dtype, the data length against shape × itemsize, object
+    /// dtypes, NPZ zip members (for sparse matrices) and the base64 of an ONNX cell. No rule
+    /// reads an array's values, so an NPY payload's base64 is validated where it lies and
+    /// only its header is decoded.
     ///
     /// ## Why is this bad?
     /// MLTK calls `numpy.load(..., allow_pickle=False)` on each payload; a truncated or

@@ -203,15 +203,30 @@ fn chars_in(bytes: &[u8]) -> usize {
 impl LineIndex {
     /// Index the line starts of `bytes`.
     pub fn new(bytes: &[u8]) -> Self {
-        // Counted first so that the index is allocated once at its size: a file of line
-        // breaks has a start every byte, and a doubling vector would peak at twice that.
-        let breaks = memchr::memchr2_iter(b'\n', b'\r', bytes).count();
-        let mut starts = Offsets::with_capacity(breaks + 1);
+        // An artifact has a few line breaks: when there are at most `FEW`, one pass finds
+        // them. Otherwise they are counted first so that the index is allocated once at its
+        // size: a file of line breaks has a start every byte, and a doubling vector would
+        // peak at twice that.
+        const FEW: usize = 16;
+        let mut breaks = memchr::memchr2_iter(b'\n', b'\r', bytes);
+        let first: Vec<usize> = breaks.by_ref().take(FEW + 1).collect();
+        let capacity = if first.len() <= FEW {
+            first.len() + 1
+        } else {
+            first.len() + breaks.count() + 1
+        };
+        let mut starts = Offsets::with_capacity(capacity);
         starts.push(0);
+        let rest = if first.len() <= FEW {
+            None
+        } else {
+            let from = first.last().map_or(0, |&i| i + 1);
+            Some(memchr::memchr2_iter(b'\n', b'\r', &bytes[from..]).map(move |i| from + i))
+        };
         // memchr2 skips the long lines of a model (one line can be the whole cell) a vector
         // at a time.
         let mut skip_lf_at = usize::MAX;
-        for i in memchr::memchr2_iter(b'\n', b'\r', bytes) {
+        for i in first.into_iter().chain(rest.into_iter().flatten()) {
             if i == skip_lf_at {
                 continue;
             }
@@ -455,6 +470,45 @@ mod tests {
         assert_eq!((lc.line.get(), lc.column.get()), (6, 1));
         let d = 7;
         assert_eq!(index.line_column(text, d).line.get(), 4);
+    }
+
+    /// Files with a few line breaks are indexed in one pass, others in two (count, then
+    /// collect): both give the line starts a byte-by-byte reading gives, around the switch
+    /// and with a `\r\n` split across it.
+    #[test]
+    fn line_starts_agree_with_a_byte_loop_on_both_paths() {
+        let reference = |bytes: &[u8]| {
+            let mut starts = vec![0];
+            let mut i = 0;
+            while i < bytes.len() {
+                match bytes[i] {
+                    b'\r' if bytes.get(i + 1) == Some(&b'\n') => {
+                        starts.push(i + 2);
+                        i += 1;
+                    }
+                    b'\r' | b'\n' => starts.push(i + 1),
+                    _ => {}
+                }
+                i += 1;
+            }
+            starts
+        };
+        let endings: [&[u8]; 3] = [b"\r\n", b"\n", b"\r"];
+        for lines in [0, 1, 7, 8, 9, 15, 16, 17, 18, 40] {
+            for pattern in 0..3 {
+                let mut text = Vec::new();
+                for line in 0..lines {
+                    text.extend_from_slice(b"ab");
+                    text.extend_from_slice(endings[(line + pattern) % 3]);
+                }
+                text.extend_from_slice(b"z");
+                let index = LineIndex::new(&text);
+                let starts: Vec<usize> = (0..index.line_count())
+                    .map(|l| index.line_start(l))
+                    .collect();
+                assert_eq!(starts, reference(&text), "{lines} lines, pattern {pattern}");
+            }
+        }
     }
 
     #[test]

@@ -134,7 +134,7 @@ impl<'a> Record<'a> {
 
     /// `module.class`.
     pub fn qualified_name(&self) -> String {
-        format!("{}.{}", self.module, self.class)
+        QualifiedName(self.module, self.class).to_string()
     }
 }
 

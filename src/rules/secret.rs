@@ -105,10 +105,10 @@ fn scan(ctx: &Context<'_>, cell: Cell, root: &Node, out: &mut crate::diagnostic:
     }
 }
 
-/// Whether `key` is one of [`SECRET_KEYS`], in any case. Most keys of a model are its
-/// codec's own (`__mlspl_type`, `dict`, `npy`, a vocabulary's words): the length and the
-/// first letter turn them away before any comparison, and every key is tested (3 % of a
-/// corpus run's instructions went to the comparisons).
+/// Whether `key` is one of [`SECRET_KEYS`], in any case. Every key of both cells is tested,
+/// and most are a codec's own (`__mlspl_type`, `dict`, `npy`, a vocabulary's words): the
+/// length and the first letter turn them away before the 20 comparisons, which were a fifth
+/// of this rule's 3.8M instructions on the corpus.
 fn is_secret_key(key: &str) -> bool {
     let first = key.as_bytes().first().map_or(0, |b| b.to_ascii_lowercase());
     (5..=21).contains(&key.len())

@@ -26,6 +26,8 @@ pub mod rules;
 pub mod settings;
 pub mod sniff;
 pub mod suppressions;
+#[cfg(test)]
+mod test_rng;
 
 pub use diagnostic::{Diagnostic, Severity};
 pub use linter::{FileReport, lint_bytes};

@@ -536,11 +536,8 @@ mod tests {
         for round in 0..6 {
             let mut bytes = Vec::new();
             while bytes.len() < 5 * BLOCK + round * 777 {
-                state ^= state << 13;
-                state ^= state >> 7;
-                state ^= state << 17;
                 // Line breaks are rare, so most lines span blocks.
-                let pick = (state % 1000) as usize;
+                let pick = (crate::test_rng::xorshift(&mut state) % 1000) as usize;
                 let piece = if pick < 3 {
                     pieces[4 + pick]
                 } else {

@@ -972,7 +972,7 @@ fn npy_elided(
     };
     // The prelude (magic, version, a length field of 2 or 4 bytes) is in 12 bytes, 16 characters.
     decode_start(16, scratch)?;
-    let (prelude_len, data_offset) = (scratch.len(), npy::data_offset(scratch)?);
+    let (prelude_len, data_offset) = (scratch.len(), npy::header_end(scratch)?);
     // Past the header when it is within the limit; else the prelude is all the parser reads.
     let wanted = if data_offset <= 12usize.saturating_add(limits.max_header_len) {
         data_offset
@@ -1094,12 +1094,7 @@ mod tests {
     fn fast_base64_agrees_with_strict_decoding() {
         let strict = |t: &str| base64::engine::general_purpose::STANDARD.decode(t).ok();
         let mut state = 0x2545_f491_4f6c_dd1du64;
-        let mut next = move || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state
-        };
+        let mut next = move || crate::test_rng::xorshift(&mut state);
         let alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=-_ \n";
         let (mut valid, mut invalid) = (0, 0);
         for case in 0..20_000 {
@@ -1145,12 +1140,7 @@ mod tests {
     #[test]
     fn checked_npy_matches_the_whole_decode() {
         let mut state = 0x9e37_79b9_7f4a_7c15u64;
-        let mut next = move || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state
-        };
+        let mut next = move || crate::test_rng::xorshift(&mut state);
         let npy = |version: u8, header: &str, data: usize, extra: &[u8]| {
             let mut payload = vec![0x93, b'N', b'U', b'M', b'P', b'Y', version, 0];
             let len_size = if version == 1 { 2 } else { 4 };
@@ -1232,7 +1222,7 @@ mod tests {
                         let original =
                             text == base64::engine::general_purpose::STANDARD.encode(payload);
                         assert!(
-                            !original || npy::data_offset(payload).is_none(),
+                            !original || npy::header_end(payload).is_none(),
                             "declined a valid payload: {:?}",
                             &text[..text.len().min(40)]
                         );

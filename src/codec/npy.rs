@@ -463,16 +463,20 @@ pub fn parse_owned_with(mut bytes: Vec<u8>, limits: &Limits) -> Result<Array, Np
 /// its own re-encoding and the data is never needed to reproduce the file.
 pub fn parse_owned_elided(bytes: Vec<u8>, limits: &Limits) -> Result<Array, NpyError> {
     let (array, range) = parse_parts(&bytes, limits)?;
-    Ok(elide(array, range, &bytes))
+    Ok(elide(array, range, &bytes, bytes.len()))
 }
 
-/// What [`parse_parts`] made of `bytes`, without the data: only the bytes after it are kept.
-fn elide(mut array: Array, range: std::ops::Range<usize>, bytes: &[u8]) -> Array {
+/// What [`parse_parts_of`] made of `prefix`, the start of a payload `total` bytes long,
+/// without the data. The bytes after the data are kept when `prefix` holds them (is the whole
+/// payload).
+fn elide(mut array: Array, range: std::ops::Range<usize>, prefix: &[u8], total: usize) -> Array {
     debug_assert!(
         encodes_as_stored(&array),
         "a parsed header describes its array"
     );
-    array.trailing_data = bytes.get(range.end..).unwrap_or_default().to_vec();
+    if prefix.len() == total {
+        array.trailing_data = prefix.get(range.end..).unwrap_or_default().to_vec();
+    }
     array.data_elided = true;
     array
 }
@@ -508,7 +512,7 @@ pub fn parse_prefix_elided_memo(
             .iter()
             .find(|(key, length, ..)| *length == total && key[..] == prefix[..end])
     });
-    let (mut array, range) = match found {
+    let (array, range) = match found {
         Some((_, _, array, range)) => (array.clone(), range.clone()),
         None => {
             let (array, range) = parse_parts_of(prefix, total, limits)?;
@@ -521,21 +525,7 @@ pub fn parse_prefix_elided_memo(
             (array, range)
         }
     };
-    debug_assert!(
-        encodes_as_stored(&array),
-        "a parsed header describes its array"
-    );
-    if prefix.len() == total {
-        array.trailing_data = prefix.get(range.end..).unwrap_or_default().to_vec();
-    }
-    array.data_elided = true;
-    Ok(array)
-}
-
-/// Where the data of an NPY payload starts, from its first bytes (the magic, the version and
-/// the header length field), if they are all there and well formed.
-pub fn data_offset(prelude_bytes: &[u8]) -> Option<usize> {
-    header_end(prelude_bytes)
+    Ok(elide(array, range, prefix, total))
 }
 
 /// Headers already parsed for [`parse_owned_elided_memo`]: the bytes up to the data, the
@@ -553,7 +543,7 @@ impl HeaderMemo {
 
 /// Where the data of an NPY payload starts, from its prelude alone, if the prelude is all
 /// there; [`parse_parts`] checks the rest.
-fn header_end(bytes: &[u8]) -> Option<usize> {
+pub fn header_end(bytes: &[u8]) -> Option<usize> {
     let (_, len_size, header_len) = prelude(bytes).ok()?;
     usize::try_from(header_len).ok()?.checked_add(8 + len_size)
 }
@@ -4005,12 +3995,7 @@ mod tests {
             let count: u64 = shape.iter().product();
             let len = count as usize * descr.itemsize();
             let mut state = seed | 1;
-            bytes.extend((0..len).map(|_| {
-                state ^= state << 13;
-                state ^= state >> 7;
-                state ^= state << 17;
-                state as u8
-            }));
+            bytes.extend((0..len).map(|_| crate::test_rng::xorshift(&mut state) as u8));
             bytes.extend(&trailing);
             let a = parse(&bytes).map_err(|e| TestCaseError::fail(format!("{e}")))?;
             prop_assert_eq!(&a.descr.to_python_canonical(), &descr.to_python_canonical());

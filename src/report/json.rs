@@ -98,7 +98,9 @@ impl Reporter for JsonReporter {
         if self.started {
             out.write_all(b"\n  ],\n")?;
         } else {
-            out.write_all(b"{\n  \"version\": 1,\n  \"findings\": [],\n")?;
+            // The head with the list closed where it opened.
+            out.write_all(HEAD.trim_end().as_bytes())?;
+            out.write_all(b"],\n")?;
         }
         out.write_all(b"  \"summary\": ")?;
         let counts = Counts {

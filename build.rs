@@ -4,6 +4,11 @@
 //! (`tools/gen_data.py` writes it); a file without the shape the catalog reads fails the
 //! build and names the field. Fields the crate does not read (descriptions, notes,
 //! provenance) are left out.
+//!
+//! It also writes the codec index (`codec_index.rs`): every `(module, class)` pair any
+//! release registers, with the codec of the newest release that knows it, sorted for a
+//! binary search. Built at start-up, the index took a thread of its own and its allocator
+//! heap on every run with two workers.
 
 use std::fmt::Write as _;
 use std::path::PathBuf;
@@ -33,6 +38,52 @@ fn main() {
     code.push_str("    ],\n}\n");
     let out = PathBuf::from(std::env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
     std::fs::write(out.join("catalog_data.rs"), code).expect("OUT_DIR is writable");
+    std::fs::write(out.join("codec_index.rs"), codec_index(data)).expect("OUT_DIR is writable");
+}
+
+/// The `(class, module, codec)` triples of every registration, sorted by class, then module.
+/// Releases newest first and, within one, the built-in table, then the algorithms by name
+/// (the catalog's `BTreeMap` order), each in its own order: the first triple of a pair is the
+/// one a search of the catalog would find, and later ones are left out.
+fn codec_index(data: &Map<String, Value>) -> String {
+    let mut index = std::collections::BTreeMap::new();
+    let versions = array(required(data, "versions", "the document"), "versions");
+    for (i, version) in versions.iter().enumerate().rev() {
+        let at = format!("versions[{i}]");
+        let version = object(version, &at);
+        let mut algorithms: Vec<_> = object(required(version, "algorithms", &at), &at)
+            .iter()
+            .collect();
+        algorithms.sort_by(|a, b| a.0.cmp(b.0));
+        let lists = std::iter::once(required(version, "builtin_codecs", &at)).chain(
+            algorithms
+                .into_iter()
+                .map(|(_, algorithm)| required(object(algorithm, &at), "codecs", &at)),
+        );
+        for list in lists {
+            for entry in array(list, &at) {
+                let text = |i: usize| {
+                    entry
+                        .get(i)
+                        .and_then(Value::as_str)
+                        .unwrap_or_else(|| fail(&at, "a codec registration", "three strings"))
+                };
+                index.entry((text(1), text(0))).or_insert_with(|| text(2));
+            }
+        }
+    }
+    let mut code = String::from("&[\n");
+    for ((class, module), codec) in index {
+        let _ = writeln!(
+            code,
+            "    ({}, {}, {}),",
+            literal(class),
+            literal(module),
+            literal(codec)
+        );
+    }
+    code.push_str("]\n");
+    code
 }
 
 fn version_expr(code: &mut String, version: &Value, at: &str) {

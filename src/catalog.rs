@@ -3,7 +3,7 @@
 //! `tools/gen_data.py` from the format research), turned into the code that builds the
 //! catalog when the crate is built (`build.rs`): no JSON is read at start-up.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
 /// One `[module, class, codec]` registration.
@@ -163,20 +163,17 @@ struct Data {
     renames: Vec<Rename>,
 }
 
-/// `(module, class)` to a codec name. foldhash, not the standard SipHash: the decoder looks up
-/// every record of every file (SipHash of the two strings was 0.7 % of a corpus run), and the
-/// keys are the catalog's own, so no input can flood the table.
-pub type CodecIndex =
-    HashMap<(&'static str, &'static str), &'static str, foldhash::fast::RandomState>;
+/// `(class, module, codec)` for every pair any release registers, with the codec of the
+/// newest release that knows the pair; sorted by class, then module (`build.rs`). Built into
+/// the binary: the decoder asks for every record of every file, and a table built at
+/// start-up cost a thread and its allocator heap on every run with two workers.
+static CODEC_INDEX: &[(&str, &str, &str)] = include!(concat!(env!("OUT_DIR"), "/codec_index.rs"));
 
 /// Every known MLTK release, oldest first.
 #[derive(Debug)]
 pub struct Catalog {
     versions: Vec<Version>,
     renames: Vec<Rename>,
-    /// `(module, class)` to the codec the newest release that knows the pair uses, built on
-    /// first use: the decoder asks for every record of every file.
-    any_codec: OnceLock<CodecIndex>,
 }
 
 /// The embedded catalog.
@@ -187,7 +184,6 @@ pub fn catalog() -> &'static Catalog {
         Catalog {
             versions: data.versions,
             renames: data.renames,
-            any_codec: OnceLock::new(),
         }
     })
 }
@@ -229,31 +225,11 @@ impl Catalog {
 
     /// The codec any release uses for `(module, class)`, newest first.
     pub fn any_codec(&self, module: &str, class: &str) -> Option<&'static str> {
-        // The keys are `&'static str` (literals of the generated catalog); the map is
-        // covariant, so the lookup borrows `module` and `class` for as long as the call, with
-        // no allocation per record.
-        let index: &HashMap<(&str, &str), &'static str, foldhash::fast::RandomState> =
-            self.codec_index();
-        index.get(&(module, class)).copied()
-    }
-
-    /// The index behind [`Catalog::any_codec`], built on first use.
-    pub fn codec_index(&self) -> &CodecIndex {
-        self.any_codec.get_or_init(|| {
-            let mut index = CodecIndex::default();
-            // Newest release first and, within a release, registrations in order: the first
-            // entry for a pair is the one a search would find, and later ones are ignored.
-            for v in self.versions.iter().rev() {
-                for r in v
-                    .builtin_codecs
-                    .iter()
-                    .chain(v.algorithms.values().flat_map(|a| a.codecs.iter()))
-                {
-                    index.entry((r.module(), r.class())).or_insert(r.codec());
-                }
-            }
-            index
-        })
+        CODEC_INDEX
+            .binary_search_by(|&(c, m, _)| c.cmp(class).then_with(|| m.cmp(module)))
+            .ok()
+            .and_then(|found| CODEC_INDEX.get(found))
+            .map(|&(_, _, codec)| codec)
     }
 
     /// The rename of `module` for `class`, if the class moved.
@@ -284,6 +260,16 @@ impl Catalog {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The binary search needs the order, and a pair twice would hide which codec wins.
+    #[test]
+    fn codec_index_is_sorted_without_repeats() {
+        assert!(
+            CODEC_INDEX
+                .windows(2)
+                .all(|pair| (pair[0].0, pair[0].1) < (pair[1].0, pair[1].1))
+        );
+    }
 
     #[test]
     fn any_codec_index_agrees_with_a_search() {

@@ -414,19 +414,6 @@ fn settings(args: &LintArgs, config: Option<&crate::config::Config>, path: &Path
     settings
 }
 
-/// Index the codecs on another core while this one loads the catalog: with two workers, the
-/// second waited for the first to build the index (without this thread, corpus medians
-/// 12.1-12.5 ms against 10.7, 150 interleaved runs, twice, 2026-11-30). Not for one input: a
-/// thread's first allocations cost more than they save there.
-fn warm_up() {
-    // Detached: if the run ends first (a bad flag), there is nothing to wait for.
-    let _ = std::thread::Builder::new()
-        .name("warm-up".into())
-        .spawn(|| {
-            catalog().codec_index();
-        });
-}
-
 /// Configuration discovery, `--exclude` and the fail threshold for one run.
 struct RunConfig {
     suppressions: crate::suppressions::Suppressions,
@@ -539,9 +526,8 @@ fn lint(args: LintArgs, out: &mut dyn Write, err: &mut dyn Write) -> io::Result<
         Some(n) => usize::from(n),
         None => crate::ordered::default_threads(),
     };
-    if threads > 1 {
-        warm_up();
-    }
+    // The set-up below is short; the second worker starts sooner on a core kept awake.
+    let mut awake = (threads > 1).then(crate::ordered::AwakeCore::start);
     let settings = settings(&args, None, Path::new(stdin_shown));
     let stdin_settings = if args.paths.iter().any(|p| p.as_os_str() == "-") {
         match run.settings(&args, Path::new(stdin_shown)) {
@@ -622,6 +608,7 @@ fn lint(args: LintArgs, out: &mut dyn Write, err: &mut dyn Write) -> io::Result<
     // that mode keeps all reports until the end; otherwise they stream.
     let collected = match &args.write_baseline {
         Some(path) => {
+            drop(awake.take());
             let results = crate::ordered::collect_in_order(&inputs, threads, lint_input);
             let keys = crate::suppressions::keys(results.iter().filter_map(|r| match r {
                 Ok(FileOutcome::Linted(report)) => Some(&**report),
@@ -677,9 +664,12 @@ fn lint(args: LintArgs, out: &mut dyn Write, err: &mut dyn Write) -> io::Result<
             }
         }
         // Printed in input order as files finish; each report is dropped once printed.
-        None => crate::ordered::map_in_order(&inputs, threads, lint_input, |result| {
-            emit(result, out, err)
-        })?,
+        None => {
+            drop(awake.take());
+            crate::ordered::map_in_order(&inputs, threads, lint_input, |result| {
+                emit(result, out, err)
+            })?;
+        }
     }
     for (source, key) in suppressions.stale() {
         writeln!(

@@ -6,8 +6,7 @@
 //! provenance) are left out.
 //!
 //! It also writes the codec index (`codec_index.rs`): every `(module, class)` pair any
-//! release registers, with the codec of the newest release that knows it, sorted for a
-//! binary search. Built at start-up, the index took a thread of its own and its allocator
+//! release registers, with the codec of the newest release that knows it, as a hash table. Built at start-up, the index took a thread of its own and its allocator
 //! heap on every run with two workers.
 
 use std::fmt::Write as _;
@@ -41,8 +40,8 @@ fn main() {
     std::fs::write(out.join("codec_index.rs"), codec_index(data)).expect("OUT_DIR is writable");
 }
 
-/// The `(class, module, codec)` triples of every registration, sorted by class, then module.
-/// Releases newest first and, within one, the built-in table, then the algorithms by name
+/// The `(class, module, codec)` triples of every registration, as a hash table keyed by class
+/// ([`class_hash`]). Releases newest first and, within one, the built-in table, then the algorithms by name
 /// (the catalog's `BTreeMap` order), each in its own order: the first triple of a pair is the
 /// one a search of the catalog would find, and later ones are left out.
 fn codec_index(data: &Map<String, Value>) -> String {
@@ -72,19 +71,37 @@ fn codec_index(data: &Map<String, Value>) -> String {
             }
         }
     }
-    let mut code = String::from("&[\n");
+    // Open addressing with linear probing, at most half full: a lookup hashes the class once
+    // and compares a slot or two.
+    let slots = (index.len() * 2).next_power_of_two();
+    let mut table: Vec<Option<(&str, &str, &str)>> = vec![None; slots];
     for ((class, module), codec) in index {
-        let _ = writeln!(
-            code,
-            "    ({}, {}, {}),",
-            literal(class),
-            literal(module),
-            literal(codec)
-        );
+        let mut slot = class_hash(class) as usize & (slots - 1);
+        while table[slot].is_some() {
+            slot = (slot + 1) & (slots - 1);
+        }
+        table[slot] = Some((class, module, codec));
+    }
+    let mut code = String::from("&[\n");
+    for slot in table {
+        match slot {
+            Some((class, module, codec)) => {
+                let _ = writeln!(
+                    code,
+                    "    Some(({}, {}, {})),",
+                    literal(class),
+                    literal(module),
+                    literal(codec)
+                );
+            }
+            None => code.push_str("    None,\n"),
+        }
     }
     code.push_str("]\n");
     code
 }
+
+include!("src/class_hash.rs");
 
 fn version_expr(code: &mut String, version: &Value, at: &str) {
     let version = object(version, at);

@@ -164,10 +164,14 @@ struct Data {
 }
 
 /// `(class, module, codec)` for every pair any release registers, with the codec of the
-/// newest release that knows the pair; sorted by class, then module (`build.rs`). Built into
-/// the binary: the decoder asks for every record of every file, and a table built at
-/// start-up cost a thread and its allocator heap on every run with two workers.
-static CODEC_INDEX: &[(&str, &str, &str)] = include!(concat!(env!("OUT_DIR"), "/codec_index.rs"));
+/// newest release that knows the pair: a hash table of the class ([`class_hash`], linear
+/// probing, at most half full) that `build.rs` writes. Built into the binary: the decoder asks
+/// for every record of every file, and a table built at start-up cost a thread and its
+/// allocator heap on every run with two workers.
+static CODEC_INDEX: &[Option<(&str, &str, &str)>] =
+    include!(concat!(env!("OUT_DIR"), "/codec_index.rs"));
+
+include!("class_hash.rs");
 
 /// Every known MLTK release, oldest first.
 #[derive(Debug)]
@@ -225,11 +229,21 @@ impl Catalog {
 
     /// The codec any release uses for `(module, class)`, newest first.
     pub fn any_codec(&self, module: &str, class: &str) -> Option<&'static str> {
-        CODEC_INDEX
-            .binary_search_by(|&(c, m, _)| c.cmp(class).then_with(|| m.cmp(module)))
-            .ok()
-            .and_then(|found| CODEC_INDEX.get(found))
-            .map(|&(_, _, codec)| codec)
+        let mask = CODEC_INDEX.len() - 1;
+        let start = class_hash(class) as usize;
+        // A free slot ends the probe; the table has one (at most half full), and the bound
+        // holds even if it did not.
+        (0..CODEC_INDEX.len())
+            .map(|probe| {
+                CODEC_INDEX
+                    .get(start.wrapping_add(probe) & mask)
+                    .copied()
+                    .flatten()
+            })
+            .take_while(Option::is_some)
+            .flatten()
+            .find(|&(c, m, _)| c == class && m == module)
+            .map(|(_, _, codec)| codec)
     }
 
     /// The rename of `module` for `class`, if the class moved.
@@ -261,14 +275,32 @@ impl Catalog {
 mod tests {
     use super::*;
 
-    /// The binary search needs the order, and a pair twice would hide which codec wins.
+    /// Every pair sits in the run of filled slots that starts at its class's hash, once; the
+    /// table is at most half full, so a probe for an unknown class ends.
     #[test]
-    fn codec_index_is_sorted_without_repeats() {
-        assert!(
-            CODEC_INDEX
-                .windows(2)
-                .all(|pair| (pair[0].0, pair[0].1) < (pair[1].0, pair[1].1))
-        );
+    fn codec_index_is_a_hash_table_of_unique_pairs() {
+        let mask = CODEC_INDEX.len() - 1;
+        assert!(CODEC_INDEX.len().is_power_of_two());
+        let filled: Vec<_> = CODEC_INDEX.iter().flatten().collect();
+        assert!(filled.len() * 2 <= CODEC_INDEX.len(), "{}", filled.len());
+        for (slot, entry) in CODEC_INDEX.iter().enumerate() {
+            let Some((class, module, _)) = entry else {
+                continue;
+            };
+            let mut at = class_hash(class) as usize & mask;
+            while at != slot {
+                assert!(
+                    CODEC_INDEX[at].is_some(),
+                    "{class}: a free slot before its own"
+                );
+                at = (at + 1) & mask;
+            }
+            let same = filled
+                .iter()
+                .filter(|(c, m, _)| c == class && m == module)
+                .count();
+            assert_eq!(same, 1, "{module}.{class}");
+        }
     }
 
     #[test]

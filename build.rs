@@ -6,8 +6,9 @@
 //! provenance) are left out.
 //!
 //! It also writes the codec index (`codec_index.rs`): every `(module, class)` pair any
-//! release registers, with the codec of the newest release that knows it, as a hash table. Built at start-up, the index took a thread of its own and its allocator
-//! heap on every run with two workers.
+//! release registers, with the codec of the newest release that knows it, as a hash table.
+//! Built at start-up, the index took a thread of its own and its allocator heap on every run
+//! with two workers.
 
 use std::fmt::Write as _;
 use std::path::PathBuf;
@@ -40,10 +41,11 @@ fn main() {
     std::fs::write(out.join("codec_index.rs"), codec_index(data)).expect("OUT_DIR is writable");
 }
 
-/// The `(class, module, codec)` triples of every registration, as a hash table keyed by class
-/// ([`class_hash`]). Releases newest first and, within one, the built-in table, then the algorithms by name
-/// (the catalog's `BTreeMap` order), each in its own order: the first triple of a pair is the
-/// one a search of the catalog would find, and later ones are left out.
+/// The `(class, module, codec)` triples of every registration, as a hash table keyed by
+/// class ([`class_hash`]). Releases newest first and, within one, the built-in table, then
+/// the algorithms by name (the catalog's `BTreeMap` order), each in its own order: the first
+/// triple of a pair is the one a search of the catalog would find, and later ones are left
+/// out.
 fn codec_index(data: &Map<String, Value>) -> String {
     let mut index = std::collections::BTreeMap::new();
     let versions = array(required(data, "versions", "the document"), "versions");

@@ -637,15 +637,15 @@ fn lint(args: LintArgs, out: &mut dyn Write, err: &mut dyn Write) -> io::Result<
         }
         None => None,
     };
-    let mut emit = |result: Result<FileOutcome, (String, io::Error)>,
+    let mut emit = |result: &mut Result<FileOutcome, (String, io::Error)>,
                     out: &mut dyn Write,
                     err: &mut dyn Write|
      -> io::Result<()> {
         match result {
-            Ok(FileOutcome::Linted(mut report)) => {
-                suppressions.apply(&mut report);
-                summary.add(&report);
-                reporter.file(out, &report)
+            Ok(FileOutcome::Linted(report)) => {
+                suppressions.apply(report);
+                summary.add(report);
+                reporter.file(out, report)
             }
             Ok(FileOutcome::CoreMl { path }) => writeln!(
                 err,
@@ -659,8 +659,8 @@ fn lint(args: LintArgs, out: &mut dyn Write, err: &mut dyn Write) -> io::Result<
     };
     match collected {
         Some(results) => {
-            for result in results {
-                emit(result, out, err)?;
+            for mut result in results {
+                emit(&mut result, out, err)?;
             }
         }
         // Printed in input order as files finish; each report is dropped once printed.

@@ -54,18 +54,24 @@ impl Drop for AwakeCore {
     }
 }
 
-/// Apply `work` to every item on up to `threads` threads and pass each result to `sink` in
+/// Apply `work` to every item on up to `threads` threads and show each result to `sink` in
 /// the order of `items`. Workers take items in order (a shared counter, not a work-stealing
 /// pool's halving splits), so a result waits only for the few items started before it. The
 /// calling thread is one of the workers: it hands over what is ready between its own items,
 /// so `threads` counts it and only `threads - 1` threads (and allocator heaps, whose fresh
 /// pages cost as much as the work on small files) are started. The first error of `sink`
 /// stops the workers and is returned.
+///
+/// Each result is dropped on the thread that made it: a worker's results come back to it
+/// once the sink has seen them. Freed on the calling thread, a report's file buffer went
+/// back to the worker's allocator heap only when that heap next looked at blocks of the same
+/// size, and the worker took fresh pages meanwhile: 17 fresh 2 MiB pages per `-j2` run of
+/// 680 files against 4 with `-j1` (docs/performance.md, stop 21).
 pub fn map_in_order<T, R, E>(
     items: &[T],
     threads: usize,
     work: impl Fn(&T) -> R + Sync,
-    mut sink: impl FnMut(R) -> Result<(), E>,
+    mut sink: impl FnMut(&mut R) -> Result<(), E>,
 ) -> Result<(), E>
 where
     T: Sync,
@@ -74,22 +80,33 @@ where
     let threads = threads.clamp(1, items.len().max(1));
     if threads == 1 {
         // One worker: no thread to start, no channel to pass through.
-        return items.iter().try_for_each(|item| sink(work(item)));
+        return items.iter().try_for_each(|item| sink(&mut work(item)));
     }
     let next = AtomicUsize::new(0);
     let stop = AtomicBool::new(false);
     std::thread::scope(|scope| {
-        let (sender, receiver) = mpsc::channel::<(usize, R)>();
+        let (sender, receiver) = mpsc::channel::<Made<R>>();
+        let mut spent = Vec::with_capacity(threads - 1);
         for _ in 1..threads {
             let sender = sender.clone();
+            let (spent_sender, spent_receiver) = mpsc::channel::<R>();
+            spent.push(spent_sender);
+            let worker = spent.len();
             let (next, stop, work) = (&next, &stop, &work);
             scope.spawn(move || {
                 while !stop.load(Ordering::Relaxed) {
+                    // Results the sink has seen, freed here, where they were allocated.
+                    spent_receiver.try_iter().for_each(drop);
                     let index = next.fetch_add(1, Ordering::Relaxed);
                     let Some(item) = items.get(index) else {
                         break;
                     };
-                    if sender.send((index, work(item))).is_err() {
+                    let made = Made {
+                        index,
+                        worker,
+                        result: work(item),
+                    };
+                    if sender.send(made).is_err() {
                         break;
                     }
                 }
@@ -99,21 +116,27 @@ where
         let mut ready = InOrder {
             waiting: BTreeMap::new(),
             due: 0,
+            spent,
         };
         let result = (|| {
             loop {
-                for (index, result) in receiver.try_iter() {
-                    ready.put(index, result, &mut sink)?;
+                for made in receiver.try_iter() {
+                    ready.put(made, &mut sink)?;
                 }
                 let index = next.fetch_add(1, Ordering::Relaxed);
                 let Some(item) = items.get(index) else {
                     break;
                 };
-                ready.put(index, work(item), &mut sink)?;
+                let made = Made {
+                    index,
+                    worker: CALLER,
+                    result: work(item),
+                };
+                ready.put(made, &mut sink)?;
             }
             // Everything is started: the rest comes from the other workers.
-            for (index, result) in receiver {
-                ready.put(index, result, &mut sink)?;
+            for made in receiver {
+                ready.put(made, &mut sink)?;
             }
             Ok(())
         })();
@@ -124,24 +147,41 @@ where
     })
 }
 
+/// The calling thread's number in [`Made::worker`]; the started workers count from 1.
+const CALLER: usize = 0;
+
+/// A result, the item it is for, and the worker that made it.
+struct Made<R> {
+    index: usize,
+    worker: usize,
+    result: R,
+}
+
 /// Results that finished early, held until those before them are handed over.
 struct InOrder<R> {
-    waiting: BTreeMap<usize, R>,
+    waiting: BTreeMap<usize, Made<R>>,
     due: usize,
+    /// Where each started worker takes back its spent results (worker `n` at `n - 1`).
+    spent: Vec<mpsc::Sender<R>>,
 }
 
 impl<R> InOrder<R> {
-    /// Take the result of item `index` and pass on every result now due, in order.
+    /// Take a result and pass on every result now due, in order; then give each back to the
+    /// worker that made it (or drop it here if that was the caller, or the worker is gone).
     fn put<E>(
         &mut self,
-        index: usize,
-        result: R,
-        sink: &mut impl FnMut(R) -> Result<(), E>,
+        made: Made<R>,
+        sink: &mut impl FnMut(&mut R) -> Result<(), E>,
     ) -> Result<(), E> {
-        self.waiting.insert(index, result);
-        while let Some(result) = self.waiting.remove(&self.due) {
+        self.waiting.insert(made.index, made);
+        while let Some(mut made) = self.waiting.remove(&self.due) {
             self.due += 1;
-            sink(result)?;
+            sink(&mut made.result)?;
+            if let Some(owner) = made.worker.checked_sub(1).and_then(|n| self.spent.get(n)) {
+                // A worker that has finished has dropped its receiver: the result comes
+                // back in the error and is dropped here.
+                let _ = owner.send(made.result);
+            }
         }
         Ok(())
     }
@@ -154,10 +194,16 @@ pub fn collect_in_order<T: Sync, R: Send>(
     work: impl Fn(&T) -> R + Sync,
 ) -> Vec<R> {
     let mut results = Vec::with_capacity(items.len());
-    let done: Result<(), std::convert::Infallible> = map_in_order(items, threads, work, |r| {
-        results.push(r);
-        Ok(())
-    });
+    // Each result is kept, so none goes back to its worker: the sink takes them all.
+    let done: Result<(), std::convert::Infallible> = map_in_order(
+        items,
+        threads,
+        |item| Some(work(item)),
+        |slot| {
+            results.extend(slot.take());
+            Ok(())
+        },
+    );
     match done {
         Ok(()) => results,
     }
@@ -200,7 +246,7 @@ mod tests {
                     n * 2
                 },
                 |r| {
-                    seen.push(r);
+                    seen.push(*r);
                     Ok(())
                 },
             );
@@ -221,16 +267,55 @@ mod tests {
                 std::thread::sleep(std::time::Duration::from_micros(20));
                 n
             },
-            |n| if n == 3 { Err(n) } else { Ok(()) },
+            |&mut n| if n == 3 { Err(n) } else { Ok(()) },
         );
         assert_eq!(result, Err(3));
         assert!(done.load(Ordering::Relaxed) < items.len());
     }
 
     #[test]
+    fn seen_results_go_back_to_the_worker_that_made_them() {
+        let (to_worker, worker) = mpsc::channel();
+        let mut ready = InOrder {
+            waiting: BTreeMap::new(),
+            due: 0,
+            spent: vec![to_worker],
+        };
+        let seen = std::cell::RefCell::new(Vec::new());
+        let mut sink = |r: &mut u32| -> Result<(), ()> {
+            seen.borrow_mut().push(*r);
+            Ok(())
+        };
+        for (index, worker) in [(1, 1), (0, CALLER), (2, 1), (3, CALLER)] {
+            let made = Made {
+                index,
+                worker,
+                result: index as u32 * 10,
+            };
+            assert_eq!(ready.put(made, &mut sink), Ok(()));
+        }
+        assert_eq!(*seen.borrow(), [0, 10, 20, 30]);
+        // The worker's two come back to it, in order; the caller's own stay with the caller.
+        assert_eq!(worker.try_iter().collect::<Vec<_>>(), [10, 20]);
+        // A worker that is gone: its result is dropped by the caller, not lost in a panic.
+        drop(worker);
+        let made = Made {
+            index: 4,
+            worker: 1,
+            result: 40,
+        };
+        assert_eq!(ready.put(made, &mut sink), Ok(()));
+        assert_eq!(seen.borrow().last(), Some(&40));
+    }
+
+    #[test]
     fn no_items_no_calls() {
-        let result: Result<(), ()> =
-            map_in_order(&[] as &[u8], 4, |_| unreachable!(), |_: ()| unreachable!());
+        let result: Result<(), ()> = map_in_order(
+            &[] as &[u8],
+            4,
+            |_| unreachable!(),
+            |_: &mut ()| unreachable!(),
+        );
         assert_eq!(result, Ok(()));
     }
 }

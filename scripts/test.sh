@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The project's one test command (README, .ci/run): installs what the tests need, then runs
-# the formatter check, clippy and the whole test suite.
+# the formatter check, clippy, the API documentation and the whole test suite.
 #
 # - Rust: the crates come from Cargo.lock (cargo fetches them).
 # - Python (optional checks: the fixture generator's --check and the data generator's
@@ -62,4 +62,6 @@ fi
 
 cargo fmt --check
 cargo clippy --all-targets --quiet -- -D warnings
+# The API documentation builds without a warning (a link to a private or missing item).
+RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --quiet
 cargo test --all-targets

@@ -28,7 +28,7 @@ impl AwakeCore {
     /// takes well under a millisecond.
     const LIMIT: Duration = Duration::from_millis(2);
 
-    /// Spin on another core until the guard is dropped, for at most [`Self::LIMIT`].
+    /// Spin on another core until the guard is dropped, for at most `LIMIT` (2 ms).
     pub fn start() -> AwakeCore {
         let done = Arc::new(AtomicBool::new(false));
         let flag = Arc::clone(&done);

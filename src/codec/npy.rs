@@ -483,7 +483,7 @@ fn elide(mut array: Array, range: std::ops::Range<usize>, prefix: &[u8], total: 
 
 /// [`parse_owned_elided`] for the payloads of one artifact, which repeat their headers:
 /// a gradient-boosting model has hundreds of arrays and a handful of distinct headers, and
-/// parsing a header costs more than decoding a small array. What [`parse_parts`] finds
+/// parsing a header costs more than decoding a small array. What `parse_parts` finds
 /// depends only on the bytes up to the data, the payload's length and the limits, so a
 /// header already parsed from the same bytes, for a payload of the same length, under the
 /// same `limits` (one memo per artifact), gives the same array. Errors are not kept.
@@ -529,7 +529,7 @@ pub fn parse_prefix_elided_memo(
 }
 
 /// Headers already parsed for [`parse_owned_elided_memo`]: the bytes up to the data, the
-/// payload length, and what [`parse_parts`] made of them.
+/// payload length, and what `parse_parts` made of them.
 #[derive(Debug, Default)]
 pub struct HeaderMemo {
     entries: Vec<(Vec<u8>, usize, Array, std::ops::Range<usize>)>,
@@ -542,7 +542,7 @@ impl HeaderMemo {
 }
 
 /// Where the data of an NPY payload starts, from its prelude alone, if the prelude is all
-/// there; [`parse_parts`] checks the rest.
+/// there; `parse_parts` checks the rest.
 pub fn header_end(bytes: &[u8]) -> Option<usize> {
     let (_, len_size, header_len) = prelude(bytes).ok()?;
     usize::try_from(header_len).ok()?.checked_add(8 + len_size)

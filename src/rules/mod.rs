@@ -1,6 +1,6 @@
 //! The rule registry: every rule's metadata and check function, in code order.
 //!
-//! Each rule lives in its own file with its documentation; [`declare_rule!`] turns the doc
+//! Each rule lives in its own file with its documentation; `declare_rule!` turns the doc
 //! comment and a few fields into one `static` [`Rule`]. [`ALL`] lists them in code order.
 
 use crate::diagnostic::Severity;

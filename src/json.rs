@@ -421,12 +421,7 @@ pub fn pointer_escape(token: &str) -> Cow<'_, str> {
 /// Builds the RFC 6901 pointer for `token` inside `base` (itself a pointer,
 /// `""` for the root): `pointer_push("/a", "b/c")` is `"/a/b~1c"`.
 pub fn pointer_push(base: &str, token: &str) -> String {
-    let token = pointer_escape(token);
-    let mut out = String::with_capacity(base.len() + 1 + token.len());
-    out.push_str(base);
-    out.push('/');
-    out.push_str(&token);
-    out
+    Step::Key(token).push_onto(base)
 }
 
 /// One step of a JSON pointer, kept unbuilt until a pointer is needed: walks over large
@@ -440,7 +435,8 @@ pub enum Step<'a> {
 impl Step<'_> {
     /// The pointer to this step inside `base`.
     pub fn push_onto(self, base: &str) -> String {
-        let mut out = base.to_owned();
+        let mut out = String::with_capacity(base.len() + 16);
+        out.push_str(base);
         self.push_into(&mut out);
         out
     }
@@ -461,9 +457,46 @@ impl Step<'_> {
 
 /// The pointer of a path of steps from the root.
 pub fn pointer_of(steps: &[Step<'_>]) -> String {
-    steps
-        .iter()
-        .fold(String::new(), |pointer, step| step.push_onto(&pointer))
+    let mut pointer = String::new();
+    for step in steps {
+        step.push_into(&mut pointer);
+    }
+    pointer
+}
+
+/// Visit `root` and the values under it, depth first in document order, each with the steps
+/// from the root to it (its own last). A value for which `enter` is false is skipped with
+/// everything under it. An explicit stack, not recursion (a hostile input nests as deep as
+/// it likes); a pointer is built only when the visitor asks for one ([`pointer_of`]).
+pub fn walk<'a>(
+    root: &'a Node,
+    enter: impl Fn(&Node) -> bool,
+    mut visit: impl FnMut(&[Step<'a>], &'a Node),
+) {
+    let mut stack: Vec<(&'a Node, usize, Option<Step<'a>>)> = vec![(root, 0, None)];
+    let mut path: Vec<Step<'a>> = Vec::new();
+    while let Some((node, depth, step)) = stack.pop() {
+        path.truncate(depth.saturating_sub(1));
+        path.extend(step);
+        visit(&path, node);
+        match &node.value {
+            Value::Array(items) => {
+                for (i, item) in items.iter().enumerate().rev() {
+                    if enter(item) {
+                        stack.push((item, depth + 1, Some(Step::Index(i))));
+                    }
+                }
+            }
+            Value::Object(members) => {
+                for member in members.iter().rev() {
+                    if enter(&member.value) {
+                        stack.push((&member.value, depth + 1, Some(Step::Key(&member.key))));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
 }
 
 fn unescape_pointer_token(raw: &str) -> Option<Cow<'_, str>> {

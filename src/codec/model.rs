@@ -249,11 +249,6 @@ impl Decoder<'_> {
         });
     }
 
-    /// The JSON pointer of the value being decoded.
-    fn pointer(&self) -> String {
-        self.pointer.clone()
-    }
-
     /// Whether `text` is longer than the string limit.
     fn too_long(&self, text: &str) -> bool {
         u64::try_from(text.len()).map_or(true, |len| len > self.limits.max_string_len)
@@ -306,7 +301,7 @@ impl Decoder<'_> {
         if let Value::String(text) = &node.value
             && self.too_long(text)
         {
-            let pointer = self.pointer();
+            let pointer = self.pointer.clone();
             self.check_string(text, node.span.clone(), &pointer, false);
         }
         if let Value::Object(members) = &node.value {
@@ -317,7 +312,7 @@ impl Decoder<'_> {
                 self.check_string(
                     &member.key,
                     member.key_span.clone(),
-                    &json::pointer_push(&self.pointer(), &member.key),
+                    &json::pointer_push(&self.pointer, &member.key),
                     true,
                 );
             }
@@ -366,7 +361,7 @@ impl Decoder<'_> {
         members: &'a [Member],
         type_member: &'a Member,
     ) -> Item<'a> {
-        let pointer = self.pointer();
+        let pointer = self.pointer.clone();
         let pair = match type_member.value.as_array() {
             Some(
                 [

@@ -162,50 +162,37 @@ fn json_limit(ctx: &Context<'_>, cell: Cell, error: &ParseError) -> Diagnostic {
 fn long_strings(ctx: &Context<'_>, root: &Node, out: &mut crate::diagnostic::Findings) {
     let max = ctx.limits.max_string_len;
     let long = |text: &str| u64::try_from(text.len()).map_or(true, |len| len > max);
-    // Depth-first with an explicit stack (hostile nesting); `path` holds the steps to the node
-    // being visited, and a pointer is built only for a finding.
-    let mut stack: Vec<(&Node, usize, Option<json::Step<'_>>)> = vec![(root, 0, None)];
-    let mut path: Vec<json::Step<'_>> = Vec::new();
-    while let Some((node, depth, step)) = stack.pop() {
-        path.truncate(depth.saturating_sub(1));
-        path.extend(step);
-        let mut hit = |range: std::ops::Range<usize>, len: usize, pointer: String| {
-            out.push(
-                Diagnostic::new(
-                    &LIMIT_EXCEEDED,
-                    ctx.span_in(Cell::Options, range),
-                    format!(
-                        "a JSON string of {len} bytes in the `options` cell is longer than the limit of {} {}",
-                        limits::describe_size(max),
-                        limits::tag("string-length")
-                    ),
-                )
-                .with_pointer("options", pointer)
-                .with_help(limits::raise_help("string-length")),
-            );
-        };
-        match &node.value {
+    let mut hit = |range: std::ops::Range<usize>, len: usize, pointer: String| {
+        out.push(
+            Diagnostic::new(
+                &LIMIT_EXCEEDED,
+                ctx.span_in(Cell::Options, range),
+                format!(
+                    "a JSON string of {len} bytes in the `options` cell is longer than the limit of {} {}",
+                    limits::describe_size(max),
+                    limits::tag("string-length")
+                ),
+            )
+            .with_pointer("options", pointer)
+            .with_help(limits::raise_help("string-length")),
+        );
+    };
+    json::walk(
+        root,
+        |_| true,
+        |path, node| match &node.value {
             Value::String(text) if long(text) => {
-                hit(node.span.clone(), text.len(), json::pointer_of(&path));
-            }
-            Value::Array(items) => {
-                for (i, item) in items.iter().enumerate().rev() {
-                    stack.push((item, depth + 1, Some(json::Step::Index(i))));
-                }
+                hit(node.span.clone(), text.len(), json::pointer_of(path));
             }
             Value::Object(members) => {
-                for member in members.iter().rev() {
-                    let key = json::Step::Key(&member.key);
-                    if long(&member.key) {
-                        let pointer = key.push_onto(&json::pointer_of(&path));
-                        hit(member.key_span.clone(), member.key.len(), pointer);
-                    }
-                    stack.push((&member.value, depth + 1, Some(key)));
+                for member in members.iter().filter(|member| long(&member.key)) {
+                    let pointer = json::Step::Key(&member.key).push_onto(&json::pointer_of(path));
+                    hit(member.key_span.clone(), member.key.len(), pointer);
                 }
             }
             _ => {}
-        }
-    }
+        },
+    );
 }
 
 #[cfg(test)]

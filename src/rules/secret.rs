@@ -63,46 +63,28 @@ fn check(ctx: &Context<'_>, out: &mut crate::diagnostic::Findings) {
 }
 
 fn scan(ctx: &Context<'_>, cell: Cell, root: &Node, out: &mut crate::diagnostic::Findings) {
-    // Depth-first with an explicit stack (hostile nesting); `path` holds the steps to the node
-    // being visited, and a pointer is built only for a finding.
-    let mut stack: Vec<(&Node, usize, Option<json::Step<'_>>)> = vec![(root, 0, None)];
-    let mut path: Vec<json::Step<'_>> = Vec::new();
-    while let Some((node, depth, step)) = stack.pop() {
-        path.truncate(depth.saturating_sub(1));
-        path.extend(step);
-        match &node.value {
-            Value::Object(members) => {
-                for member in members.iter().rev() {
-                    let key = member.key.as_str();
-                    if is_secret_key(key) && holds_value(&key.to_ascii_lowercase(), &member.value) {
-                        let pointer = json::Step::Key(key).push_onto(&json::pointer_of(&path));
-                        out.push(
-                            Diagnostic::new(
-                                &SECRET,
-                                ctx.node_span(cell, &member.value),
-                                format!("`{}` in {} holds a credential ({})", member.key, cell.name(), mask(&member.value)),
-                            )
-                            .with_label("credential")
-                            .with_redaction(redaction(ctx.node_span(cell, &member.value)))
-                            .with_pointer(cell.name(), pointer)
-                            .with_help("remove it from the artifact (MLTK does not need it to apply the model) and revoke it: it is readable by anyone with the file"),
-                        );
-                    }
-                    if is_container(&member.value) {
-                        stack.push((&member.value, depth + 1, Some(json::Step::Key(key))));
-                    }
-                }
+    json::walk(root, is_container, |path, node| {
+        let Value::Object(members) = &node.value else {
+            return;
+        };
+        for member in members {
+            let key = member.key.as_str();
+            if is_secret_key(key) && holds_value(&key.to_ascii_lowercase(), &member.value) {
+                let pointer = json::Step::Key(key).push_onto(&json::pointer_of(path));
+                out.push(
+                    Diagnostic::new(
+                        &SECRET,
+                        ctx.node_span(cell, &member.value),
+                        format!("`{}` in {} holds a credential ({})", member.key, cell.name(), mask(&member.value)),
+                    )
+                    .with_label("credential")
+                    .with_redaction(redaction(ctx.node_span(cell, &member.value)))
+                    .with_pointer(cell.name(), pointer)
+                    .with_help("remove it from the artifact (MLTK does not need it to apply the model) and revoke it: it is readable by anyone with the file"),
+                );
             }
-            Value::Array(items) => {
-                for (i, item) in items.iter().enumerate().rev() {
-                    if is_container(item) {
-                        stack.push((item, depth + 1, Some(json::Step::Index(i))));
-                    }
-                }
-            }
-            _ => {}
         }
-    }
+    });
 }
 
 /// Whether `key` is one of [`SECRET_KEYS`], in any case. Every key of both cells is tested,

@@ -205,14 +205,17 @@ impl Reader<'_> {
         loop {
             let rest = &bytes[i..];
             let run = quote_or_cr(rest);
-            self.field.extend_from_slice(&rest[..run]);
+            let pair = rest.get(run) == Some(&b'"') && rest.get(run + 1) == Some(&b'"');
+            // The first quote of a `""` pair is kept, copied with the run before it.
+            self.field
+                .extend_from_slice(&rest[..run + usize::from(pair)]);
             i += run;
-            if bytes.get(i) == Some(&b'"') && bytes.get(i + 1) == Some(&b'"') {
-                self.keep_doubled_quote();
-                i += 2;
-                continue;
+            if !pair {
+                return i;
             }
-            return i;
+            self.map
+                .push_dropped(self.field.len(), Dropped::DoubledQuote);
+            i += 2;
         }
     }
 

@@ -81,7 +81,7 @@ pub(crate) fn closest<'a>(
 /// at most two (a substitution removes one letter and adds another; a transposition changes
 /// nothing), so the distance is at least half of it: a count pass that rules out most
 /// candidates before the quadratic distance, which allocates and cost 13,000 instructions
-/// a call (1.4 % of a corpus run, from MLTK104's suggestions).
+/// a call (1.4 % of a corpus run, from MLTK301's suggestions).
 fn letters_apart(a: &str, b: &str) -> Option<usize> {
     if !a.is_ascii() || !b.is_ascii() {
         return None;

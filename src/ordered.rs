@@ -18,7 +18,8 @@ pub fn default_threads() -> usize {
 /// 3.6 ms at the 90th percentile (80 corpus runs), 0.07 and 0.11 ms with a thread spinning on
 /// that core until then (docs/performance.md, stop 21). Start it before the run's set-up
 /// (settings, output) and drop it just before [`map_in_order`]: the spinning thread then
-/// ends and leaves the core awake and idle for the worker.
+/// ends and leaves the core awake and idle for the worker. The spinning thread moves itself
+/// off the caller's core if it was placed there.
 pub struct AwakeCore {
     done: Arc<AtomicBool>,
 }
@@ -32,11 +33,63 @@ impl AwakeCore {
     pub fn start() -> AwakeCore {
         let done = Arc::new(AtomicBool::new(false));
         let flag = Arc::clone(&done);
+        let caller = current_cpu();
         // Detached: nothing waits for it, and a failure to start costs only the wait.
         let _ = std::thread::Builder::new()
             .name("awake".into())
-            .spawn(move || spin(&flag, Self::LIMIT));
+            .spawn(move || {
+                move_off(caller);
+                spin(&flag, Self::LIMIT);
+            });
+        // A thread started on this core runs now and moves, not when this one next blocks.
+        std::thread::yield_now();
         AwakeCore { done }
+    }
+}
+
+/// The core the calling thread runs on, where the system says.
+fn current_cpu() -> Option<usize> {
+    #[cfg(target_os = "linux")]
+    return nix::sched::sched_getcpu().ok();
+    #[cfg(not(target_os = "linux"))]
+    return None;
+}
+
+/// Called first in a thread started from a thread on core `starter`: if the system placed
+/// the new thread on that same core, move it to another core this process may use, then
+/// allow it every core again. Returns whether it moved.
+///
+/// Linux often queues a new thread behind its starter while the other core idles: in 60
+/// corpus runs the spinning thread of [`AwakeCore`] shared the caller's core in most of
+/// them, ran only once the caller gave way (up to 4 ms later), and then took the caller's
+/// core for up to its 2 ms; a worker so placed started 3.7 ms late (docs/performance.md,
+/// stop 22). Setting the affinity moves the thread at once.
+fn move_off(starter: Option<usize>) -> bool {
+    #[cfg(target_os = "linux")]
+    {
+        use nix::sched::{CpuSet, sched_getaffinity, sched_setaffinity};
+        use nix::unistd::Pid;
+        let this_thread = Pid::from_raw(0);
+        if starter.is_none() || current_cpu() != starter {
+            return false;
+        }
+        let Ok(allowed) = sched_getaffinity(this_thread) else {
+            return false;
+        };
+        let mut elsewhere = allowed;
+        let others = starter.is_some_and(|core| elsewhere.unset(core).is_ok())
+            && (0..CpuSet::count()).any(|core| elsewhere.is_set(core).unwrap_or(false));
+        if !others || sched_setaffinity(this_thread, &elsewhere).is_err() {
+            return false;
+        }
+        // Every core again: the system may still balance the thread later.
+        let _ = sched_setaffinity(this_thread, &allowed);
+        true
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        let _ = starter;
+        false
     }
 }
 
@@ -87,6 +140,7 @@ where
     std::thread::scope(|scope| {
         let (sender, receiver) = mpsc::channel::<Made<R>>();
         let mut spent = Vec::with_capacity(threads - 1);
+        let caller = current_cpu();
         for _ in 1..threads {
             let sender = sender.clone();
             let (spent_sender, spent_receiver) = mpsc::channel::<R>();
@@ -94,6 +148,7 @@ where
             let worker = spent.len();
             let (next, stop, work) = (&next, &stop, &work);
             scope.spawn(move || {
+                move_off(caller);
                 while !stop.load(Ordering::Relaxed) {
                     // Results the sink has seen, freed here, where they were allocated.
                     spent_receiver.try_iter().for_each(drop);
@@ -113,6 +168,8 @@ where
             });
         }
         drop(sender);
+        // A worker started on this core runs now and moves (see `AwakeCore::start`).
+        std::thread::yield_now();
         let mut ready = InOrder {
             waiting: BTreeMap::new(),
             due: 0,
@@ -230,6 +287,33 @@ mod tests {
         let done = Arc::clone(&awake.done);
         drop(awake);
         assert!(done.load(Ordering::Relaxed));
+    }
+
+    /// A thread on its starter's core leaves it when another core is allowed, and may use
+    /// every core again afterwards; on another core, or with no core known, it stays.
+    #[test]
+    fn a_thread_moves_off_its_starters_core() {
+        assert!(!move_off(None));
+        if current_cpu().is_none() {
+            return; // not Linux: nothing to move
+        }
+        assert!(!move_off(Some(usize::MAX)));
+        #[cfg(target_os = "linux")]
+        {
+            use nix::sched::{CpuSet, sched_getaffinity};
+            use nix::unistd::Pid;
+            let allowed = sched_getaffinity(Pid::from_raw(0)).expect("affinity");
+            let cores = (0..CpuSet::count())
+                .filter(|&core| allowed.is_set(core).unwrap_or(false))
+                .count();
+            // The test thread may be moved by the system between the two calls: ask again.
+            let moved = (0..100).any(|_| current_cpu().is_some_and(|now| move_off(Some(now))));
+            assert_eq!(moved, cores > 1, "{cores} cores allowed");
+            assert_eq!(
+                sched_getaffinity(Pid::from_raw(0)).expect("affinity"),
+                allowed
+            );
+        }
     }
 
     #[test]

@@ -61,9 +61,9 @@ fn current_cpu() -> Option<usize> {
 ///
 /// Linux often queues a new thread behind its starter while the other core idles: in 60
 /// corpus runs the spinning thread of [`AwakeCore`] shared the caller's core in most of
-/// them, ran only once the caller gave way (up to 4 ms later), and then took the caller's
-/// core for up to its 2 ms; a worker so placed started 3.7 ms late (docs/performance.md,
-/// stop 22). Setting the affinity moves the thread at once.
+/// them and ran only once the caller gave way (up to 4 ms later), or at once, taking the
+/// caller's core for its whole 2 ms; a worker so placed started 3.7 ms late
+/// (docs/performance.md, stop 22). Setting the affinity moves the thread at once.
 fn move_off(starter: Option<usize>) -> bool {
     #[cfg(target_os = "linux")]
     {

@@ -527,7 +527,13 @@ fn lint(args: LintArgs, out: &mut dyn Write, err: &mut dyn Write) -> io::Result<
         None => crate::ordered::default_threads(),
     };
     // The set-up below is short; the second worker starts sooner on a core kept awake.
-    let mut awake = (threads > 1).then(crate::ordered::AwakeCore::start);
+    // That core builds the release catalog meanwhile, which each worker's first file would
+    // wait for.
+    let mut awake = (threads > 1).then(|| {
+        crate::ordered::AwakeCore::start(|| {
+            crate::catalog::catalog();
+        })
+    });
     let settings = settings(&args, None, Path::new(stdin_shown));
     let stdin_settings = if args.paths.iter().any(|p| p.as_os_str() == "-") {
         match run.settings(&args, Path::new(stdin_shown)) {

@@ -29,8 +29,10 @@ impl AwakeCore {
     /// takes well under a millisecond.
     const LIMIT: Duration = Duration::from_millis(2);
 
-    /// Spin on another core until the guard is dropped, for at most `LIMIT` (2 ms).
-    pub fn start() -> AwakeCore {
+    /// Run `warm_up` on another core, then spin there until the guard is dropped, for at
+    /// most `LIMIT` (2 ms) after the warm-up. `warm_up` is for what each worker would
+    /// otherwise wait for on its first item (a table built once): the core is busy anyway.
+    pub fn start(warm_up: impl FnOnce() + Send + 'static) -> AwakeCore {
         let done = Arc::new(AtomicBool::new(false));
         let flag = Arc::clone(&done);
         let caller = current_cpu();
@@ -39,6 +41,7 @@ impl AwakeCore {
             .name("awake".into())
             .spawn(move || {
                 move_off(caller);
+                warm_up();
                 spin(&flag, Self::LIMIT);
             });
         // A thread started on this core runs now and moves, not when this one next blocks.
@@ -283,7 +286,7 @@ mod tests {
             "{spun:?}"
         );
         // The guard's drop is what tells the thread to stop.
-        let awake = AwakeCore::start();
+        let awake = AwakeCore::start(|| {});
         let done = Arc::clone(&awake.done);
         drop(awake);
         assert!(done.load(Ordering::Relaxed));
@@ -314,6 +317,17 @@ mod tests {
                 allowed
             );
         }
+    }
+
+    #[test]
+    fn the_awake_core_runs_its_warm_up() {
+        let (sender, receiver) = mpsc::channel();
+        let awake = AwakeCore::start(move || {
+            let _ = sender.send(std::thread::current().name().map(str::to_owned));
+        });
+        let ran_on = receiver.recv_timeout(Duration::from_secs(60));
+        drop(awake);
+        assert_eq!(ran_on, Ok(Some("awake".to_owned())));
     }
 
     #[test]

@@ -99,6 +99,7 @@ fn lint_named(
             model_cell: decoded.model_cell,
             model: decoded.model,
             options: decoded.options,
+            records: std::cell::OnceCell::new(),
         };
         let mut diagnostics = Vec::new();
         let cap = settings.limits.max_findings_per_rule;

@@ -27,6 +27,8 @@ pub struct Context<'a> {
     pub model: Option<&'a Model<'a>>,
     /// The `options` cell, parsed.
     pub options: &'a OptionsCell,
+    /// The decoded model's records, listed on first use ([`Context::records`]).
+    pub(crate) records: std::cell::OnceCell<Vec<&'a crate::codec::model::Record<'a>>>,
 }
 
 /// Which cell a JSON pointer is relative to.
@@ -52,6 +54,17 @@ impl Cell {
 }
 
 impl<'a> Context<'a> {
+    /// Every record of the decoded model, depth first, outer before inner (none without a
+    /// decoded model). Listed once: three rules walk them all, and each walk of the tree
+    /// cost as much as a rule.
+    pub fn records(&self) -> &[&'a crate::codec::model::Record<'a>] {
+        self.records.get_or_init(|| {
+            self.model
+                .map(|model| model.tree.records())
+                .unwrap_or_default()
+        })
+    }
+
     /// The first data row: what MLTK loads.
     pub fn row(&self) -> Option<&'a Record> {
         self.artifact.first_row()

@@ -30,13 +30,10 @@ declare_rule! {
 }
 
 fn check(ctx: &Context<'_>, out: &mut crate::diagnostic::Findings) {
-    let Some(model) = ctx.model else {
-        return;
-    };
-    let records = model.tree.records();
+    let records = ctx.records();
     let mut ids: HashSet<&str> = HashSet::new();
     let mut has_refs = false;
-    for record in &records {
+    for record in records {
         if let Some(refs) = record.node.get("refs").and_then(|r| r.as_object()) {
             has_refs = true;
             ids.extend(refs.iter().map(|m| m.key.as_str()));

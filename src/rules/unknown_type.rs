@@ -36,9 +36,9 @@ declare_rule! {
 }
 
 fn check(ctx: &Context<'_>, out: &mut crate::diagnostic::Findings) {
-    let Some(model) = ctx.model else {
+    if ctx.model.is_none() {
         return;
-    };
+    }
     let algo = ctx.algo();
     // A custom algorithm is checked against the pairs it declares it registers (plus the
     // built-in table); one declared without pairs is not checked.
@@ -74,7 +74,7 @@ fn check(ctx: &Context<'_>, out: &mut crate::diagnostic::Findings) {
             firsts.push((record, type_ref));
         }
     };
-    for record in model.tree.records() {
+    for &record in ctx.records() {
         let known = match custom {
             Some(custom) => {
                 custom.registers(record.module, record.class)

@@ -83,11 +83,8 @@ declare_rule! {
 }
 
 fn check(ctx: &Context<'_>, out: &mut crate::diagnostic::Findings) {
-    let Some(model) = ctx.model else {
-        return;
-    };
     let algo = ctx.algo();
-    for (index, record) in model.tree.records().into_iter().enumerate() {
+    for (index, &record) in ctx.records().iter().enumerate() {
         let package = record.module.split('.').next().unwrap_or("");
         let trusted = TRUSTED_PACKAGES.contains(&package)
             || (matches!(package, "builtins" | "__builtin__")

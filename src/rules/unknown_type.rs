@@ -1,3 +1,5 @@
+use std::collections::HashMap;
+
 use crate::catalog::catalog;
 use crate::codec::model::Record;
 use crate::diagnostic::Diagnostic;
@@ -74,21 +76,18 @@ fn check(ctx: &Context<'_>, out: &mut crate::diagnostic::Findings) {
             firsts.push((record, type_ref));
         }
     };
+    // Whether MLTK has a codec for a pair, asked once per distinct pair: a model repeats a
+    // few pairs many times (a forest's trees), and each answer is a search of the tables.
+    let mut has_codec: HashMap<(&str, &str), bool> = HashMap::new();
     for &record in ctx.records() {
-        let known = match custom {
+        let pair = (record.module, record.class);
+        let registered = *has_codec.entry(pair).or_insert_with(|| match custom {
             Some(custom) => {
-                custom.registers(record.module, record.class)
-                    || target
-                        .codec_for(None, record.module, record.class)
-                        .is_some()
+                custom.registers(pair.0, pair.1) || target.codec_for(None, pair.0, pair.1).is_some()
             }
-            None => {
-                target
-                    .codec_for(Some(algo_name), record.module, record.class)
-                    .is_some()
-                    || is_aitk_special(ctx, record)
-            }
-        };
+            None => target.codec_for(Some(algo_name), pair.0, pair.1).is_some(),
+        });
+        let known = registered || (custom.is_none() && is_aitk_special(ctx, record));
         if !known {
             note(record, record.module, record.class, false);
         }

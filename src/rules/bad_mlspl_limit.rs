@@ -43,12 +43,13 @@ fn check(ctx: &Context<'_>, out: &mut crate::diagnostic::Findings) {
     let known_anywhere = known_fields();
     for member in members {
         let key = member.key.as_str();
-        let pointer = json::pointer_push("/mlspl_limits", key);
+        // Built only for a finding: most fields have none.
+        let pointer = || json::pointer_push("/mlspl_limits", key);
         if key == "disabled" {
             if !matches!(member.value.value, Value::Bool(_)) {
                 out.push(
                     Diagnostic::new(&BAD_MLSPL_LIMIT, ctx.node_span(Cell::Options, &member.value), "`disabled` must be a JSON boolean")
-                        .with_pointer("options", pointer)
+                        .with_pointer("options", pointer())
                         .with_help("Splunk's REST conf endpoint returns `\"disabled\": false`; write `false` or drop the key"),
                 );
             }
@@ -70,7 +71,7 @@ fn check(ctx: &Context<'_>, out: &mut crate::diagnostic::Findings) {
                     format!("unknown mlspl.conf field `{key}`"),
                 )
                 .with_severity(Severity::Warning)
-                .with_pointer("options", pointer)
+                .with_pointer("options", pointer())
                 .with_help(help),
             );
             continue;
@@ -85,7 +86,7 @@ fn check(ctx: &Context<'_>, out: &mut crate::diagnostic::Findings) {
                     ctx.node_span(Cell::Options, &member.value),
                     format!("mlspl_limits `{key}` = {text:?}: {problem}"),
                 )
-                .with_pointer("options", pointer)
+                .with_pointer("options", pointer())
                 .with_help(format!(
                     "MLTK {} ships `{key} = {}` ({}); MLTK converts the value when it uses it and fails on this one",
                     ctx.target.id,

@@ -9,18 +9,18 @@ use super::{Located, Reporter, Summary, located};
 use crate::linter::FileReport;
 
 #[derive(Serialize)]
-struct Finding {
-    path: String,
+struct Finding<'a> {
+    path: &'a str,
     code: &'static str,
     name: &'static str,
     severity: &'static str,
-    message: String,
-    help: Option<String>,
+    message: &'a str,
+    help: Option<&'a str>,
     line: usize,
     column: usize,
     end_line: usize,
     end_column: usize,
-    pointer: Option<String>,
+    pointer: Option<&'a str>,
 }
 
 #[derive(Serialize)]
@@ -40,58 +40,69 @@ struct Counts {
 pub(super) struct JsonReporter {
     /// Whether the head of the document and a first finding are written.
     started: bool,
+    /// A file's findings, written at once; kept between files.
+    text: Vec<u8>,
+    /// One finding, serialized before it is indented; kept between findings.
+    scratch: Vec<u8>,
 }
 
 const HEAD: &str = "{\n  \"version\": 1,\n  \"findings\": [\n";
 
-/// `value` pretty-printed as it is nested `depth` levels deep: each line after the first
-/// indented by two spaces a level (a JSON string holds no raw line break).
-fn write_nested(out: &mut dyn Write, value: &impl Serialize, depth: usize) -> io::Result<()> {
-    let text = serde_json::to_string_pretty(value).map_err(io::Error::other)?;
-    let indent = "  ".repeat(depth);
-    for (i, line) in text.split('\n').enumerate() {
-        if i > 0 {
-            out.write_all(b"\n")?;
-            out.write_all(indent.as_bytes())?;
-        }
-        out.write_all(line.as_bytes())?;
+/// Append `value` to `out`, pretty-printed as it is nested `depth` levels deep: each line
+/// after the first indented by two spaces a level (a JSON string holds no raw line break).
+/// `scratch` is the serialization before it is indented.
+fn push_nested(
+    out: &mut Vec<u8>,
+    scratch: &mut Vec<u8>,
+    value: &impl Serialize,
+    depth: usize,
+) -> io::Result<()> {
+    scratch.clear();
+    serde_json::to_writer_pretty(&mut *scratch, value).map_err(io::Error::other)?;
+    let mut start = 0;
+    for newline in memchr::memchr_iter(b'\n', scratch) {
+        out.extend_from_slice(&scratch[start..=newline]);
+        out.extend(std::iter::repeat_n(b' ', 2 * depth));
+        start = newline + 1;
     }
+    out.extend_from_slice(&scratch[start..]);
     Ok(())
 }
 
-impl Finding {
-    fn new(l: &Located<'_>) -> Self {
+impl<'a> Finding<'a> {
+    fn new(l: &Located<'a>) -> Self {
         let d = l.diagnostic;
         Finding {
-            path: l.path.to_owned(),
+            path: l.path,
             code: d.rule.code,
             name: d.rule.name,
             severity: d.severity.as_str(),
-            message: d.message.clone(),
-            help: d.help.clone(),
+            message: &d.message,
+            help: d.help.as_deref(),
             line: l.line,
             column: l.column,
             end_line: l.end_line,
             end_column: l.end_column,
-            pointer: d.pointer.clone(),
+            pointer: d.pointer.as_deref(),
         }
     }
 }
 
 impl Reporter for JsonReporter {
     fn file(&mut self, out: &mut dyn Write, report: &FileReport) -> io::Result<()> {
+        self.text.clear();
         for l in located(report) {
             let before: &[u8] = if self.started {
                 b",\n"
             } else {
                 HEAD.as_bytes()
             };
-            out.write_all(before)?;
-            out.write_all(b"    ")?;
+            self.text.extend_from_slice(before);
+            self.text.extend_from_slice(b"    ");
             self.started = true;
-            write_nested(out, &Finding::new(&l), 2)?;
+            push_nested(&mut self.text, &mut self.scratch, &Finding::new(&l), 2)?;
         }
-        Ok(())
+        out.write_all(&self.text)
     }
 
     fn finish(&mut self, out: &mut dyn Write, summary: &Summary) -> io::Result<()> {
@@ -109,8 +120,10 @@ impl Reporter for JsonReporter {
             warnings: summary.warnings,
             infos: summary.infos,
         };
-        write_nested(out, &counts, 1)?;
-        out.write_all(b"\n}\n")
+        self.text.clear();
+        push_nested(&mut self.text, &mut self.scratch, &counts, 1)?;
+        self.text.extend_from_slice(b"\n}\n");
+        out.write_all(&self.text)
     }
 }
 
@@ -141,7 +154,7 @@ mod tests {
     #[derive(Serialize)]
     struct Document<'a> {
         version: u32,
-        findings: &'a [Finding],
+        findings: &'a [Finding<'a>],
         summary: Counts,
     }
 

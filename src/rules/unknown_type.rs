@@ -1,5 +1,3 @@
-use std::collections::HashMap;
-
 use crate::catalog::catalog;
 use crate::codec::model::Record;
 use crate::diagnostic::Diagnostic;
@@ -36,6 +34,9 @@ declare_rule! {
         check: check,
     };
 }
+
+/// How many distinct `(module, class)` pairs [`check`] remembers.
+const RECENT_PAIRS: usize = 16;
 
 fn check(ctx: &Context<'_>, out: &mut crate::diagnostic::Findings) {
     if ctx.model.is_none() {
@@ -76,17 +77,30 @@ fn check(ctx: &Context<'_>, out: &mut crate::diagnostic::Findings) {
             firsts.push((record, type_ref));
         }
     };
-    // Whether MLTK has a codec for a pair, asked once per distinct pair: a model repeats a
-    // few pairs many times (a forest's trees), and each answer is a search of the tables.
-    let mut has_codec: HashMap<(&str, &str), bool> = HashMap::new();
+    // Whether MLTK has a codec for a pair, remembered for the last few pairs: a model
+    // repeats a few pairs many times (a forest's trees), and each answer is a search of the
+    // tables. A handful, searched in turn: hashing the two strings of every record cost
+    // more than the search it saved.
+    let mut recent: Vec<((&str, &str), bool)> = Vec::with_capacity(RECENT_PAIRS);
     for &record in ctx.records() {
         let pair = (record.module, record.class);
-        let registered = *has_codec.entry(pair).or_insert_with(|| match custom {
-            Some(custom) => {
-                custom.registers(pair.0, pair.1) || target.codec_for(None, pair.0, pair.1).is_some()
+        let registered = match recent.iter().find(|(seen, _)| *seen == pair) {
+            Some(&(_, registered)) => registered,
+            None => {
+                let registered = match custom {
+                    Some(custom) => {
+                        custom.registers(pair.0, pair.1)
+                            || target.codec_for(None, pair.0, pair.1).is_some()
+                    }
+                    None => target.codec_for(Some(algo_name), pair.0, pair.1).is_some(),
+                };
+                if recent.len() == RECENT_PAIRS {
+                    recent.remove(0);
+                }
+                recent.push((pair, registered));
+                registered
             }
-            None => target.codec_for(Some(algo_name), pair.0, pair.1).is_some(),
-        });
+        };
         let known = registered || (custom.is_none() && is_aitk_special(ctx, record));
         if !known {
             note(record, record.module, record.class, false);

@@ -73,14 +73,14 @@ fn move_off(starter: Option<usize>) -> bool {
         use nix::sched::{CpuSet, sched_getaffinity, sched_setaffinity};
         use nix::unistd::Pid;
         let this_thread = Pid::from_raw(0);
-        if starter.is_none() || current_cpu() != starter {
+        let Some(here) = starter.filter(|&core| current_cpu() == Some(core)) else {
             return false;
-        }
+        };
         let Ok(allowed) = sched_getaffinity(this_thread) else {
             return false;
         };
         let mut elsewhere = allowed;
-        let others = starter.is_some_and(|core| elsewhere.unset(core).is_ok())
+        let others = elsewhere.unset(here).is_ok()
             && (0..CpuSet::count()).any(|core| elsewhere.is_set(core).unwrap_or(false));
         if !others || sched_setaffinity(this_thread, &elsewhere).is_err() {
             return false;

@@ -186,7 +186,7 @@ fn long_strings(ctx: &Context<'_>, root: &Node, out: &mut crate::diagnostic::Fin
             }
             Value::Object(members) => {
                 for member in members.iter().filter(|member| long(&member.key)) {
-                    let pointer = json::Step::Key(&member.key).push_onto(&json::pointer_of(path));
+                    let pointer = json::pointer_push(&json::pointer_of(path), &member.key);
                     hit(member.key_span.clone(), member.key.len(), pointer);
                 }
             }

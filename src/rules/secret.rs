@@ -70,7 +70,7 @@ fn scan(ctx: &Context<'_>, cell: Cell, root: &Node, out: &mut crate::diagnostic:
         for member in members {
             let key = member.key.as_str();
             if is_secret_key(key) && holds_value(&key.to_ascii_lowercase(), &member.value) {
-                let pointer = json::Step::Key(key).push_onto(&json::pointer_of(path));
+                let pointer = json::pointer_push(&json::pointer_of(path), key);
                 out.push(
                     Diagnostic::new(
                         &SECRET,
